@@ -1,0 +1,11 @@
+# GridPulse app image (used by docker-compose.yml). The embedded engine ships in the chdb
+# package, so the same image also runs alone without CLICKHOUSE_URL.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+ENV NODE_ENV=production PORT=8080 DATA_DIR=/data
+EXPOSE 8080
+CMD ["npx", "tsx", "server/main.ts"]

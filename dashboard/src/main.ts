@@ -1,0 +1,7 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import App from './App.vue'
+import { createWallI18n } from './i18n/index.ts'
+import './styles/wall.css'
+
+createApp(App).use(createPinia()).use(createWallI18n()).mount('#app')

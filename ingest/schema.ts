@@ -1,0 +1,107 @@
+/**
+ * The wire contract of events (DESIGN §3) as zod schemas. Strict: an unknown field is an
+ * error that names it, so a typo in a source never silently drops data.
+ */
+import { z } from 'zod'
+
+export const REPORT_TYPES = ['reported', 'verified', 'dispatched', 'resolved', 'closed', 'reopened', 'rejected'] as const
+export const CATEGORIES = [
+  'safety_hazard',
+  'neighbour_dispute',
+  'public_facility',
+  'sanitation',
+  'clutter',
+  'illegal_parking',
+  'flying_wire_charging',
+  'illegal_ads',
+  'emergency',
+  'other',
+] as const
+export const CHANNELS = ['app', 'wechat', 'phone', 'hotline', 'patrol'] as const
+export const REPORTER_ROLES = ['grid_worker', 'mobile_worker', 'resident', 'staff'] as const
+export const WORKER_ROLES = ['grid_worker', 'family_doctor', 'volunteer', 'staff'] as const
+export const GROUPS = ['elderly', 'child', 'sick', 'disabled', 'pregnant', 'returnee'] as const
+export const VISIT_KINDS = [
+  'patrol',
+  'home_medical',
+  'online_consult',
+  'health_pack',
+  'vaccination',
+  'checkup',
+  'measurement',
+  'info_collection',
+] as const
+
+export type ReportType = (typeof REPORT_TYPES)[number]
+export type Category = (typeof CATEGORIES)[number]
+
+/** ISO-8601 date-time with an explicit offset (Z or ±hh:mm); a bare local time is ambiguous. */
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
+
+const instant = z
+  .string()
+  .regex(ISO_WITH_OFFSET, 'must be an ISO-8601 date-time with an offset, e.g. 2026-11-23T09:30:00+08:00')
+  .refine((s) => Number.isFinite(Date.parse(s)), 'is not a real date-time')
+
+const id = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+const note = z.string().max(2000, 'must be at most 2,000 characters')
+
+export const reportEventSchema = z
+  .strictObject({
+    event_id: id(64),
+    report_id: id(64),
+    type: z.enum(REPORT_TYPES),
+    at: instant,
+    micro_grid: id(128),
+    category: z.enum(CATEGORIES).optional(),
+    channel: z.enum(CHANNELS).optional(),
+    reporter_role: z.enum(REPORTER_ROLES).optional(),
+    lat: z.number().min(-90).max(90).optional(),
+    lon: z.number().min(-180).max(180).optional(),
+    severity: z.number().int().min(1).max(3).optional(),
+    department: z.string().max(128, 'must be at most 128 characters').optional(),
+    note: note.optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.type === 'reported' && e.category === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['category'], message: 'is required when type is "reported"' })
+    }
+    if ((e.lat === undefined) !== (e.lon === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [e.lat === undefined ? 'lat' : 'lon'], message: 'lat and lon come together' })
+    }
+  })
+
+export const visitEventSchema = z.strictObject({
+  event_id: id(64),
+  at: instant,
+  micro_grid: id(128),
+  worker_id: id(64),
+  worker_role: z.enum(WORKER_ROLES),
+  household: id(64),
+  groups: z.array(z.enum(GROUPS)).max(GROUPS.length),
+  kind: z.enum(VISIT_KINDS),
+  duration_min: z.number().int().min(0).max(1440).optional(),
+  follow_up: z.boolean().optional(),
+  note: note.optional(),
+})
+
+export type ReportEvent = z.infer<typeof reportEventSchema>
+export type VisitEvent = z.infer<typeof visitEventSchema>
+export type EventKind = 'reports' | 'visits'
+
+/** One human sentence for a failed row, naming the field: `category: is required when …`. */
+export function describeIssues(error: z.ZodError): { field: string; error: string } {
+  const issue = error.issues[0]!
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys
+    return { field: keys[0] ?? '', error: `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}` }
+  }
+  const field = issue.path.join('.')
+  let message = issue.message
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    message = `must be one of ${(issue.values as unknown[]).join(', ')}`
+  } else if (issue.code === 'invalid_type') {
+    message = /received undefined/.test(message) ? 'is required' : `must be ${(issue as { expected: string }).expected === 'array' ? 'an' : 'a'} ${(issue as { expected: string }).expected}`
+  }
+  return { field, error: field ? `${field}: ${message}` : message }
+}

@@ -1,0 +1,145 @@
+/**
+ * The one place that reads the environment. Every other module takes a `Config`.
+ *
+ * Sources, in order: explicit overrides passed to `loadConfig` (tests, CLIs), then
+ * `process.env`, then the defaults below. Each value is parsed and checked here, so a bad
+ * value stops start-up with a message naming the variable, never a surprise later.
+ */
+import path from 'node:path'
+
+export type DemoMode = 'full' | 'registry' | 'off'
+
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  /** Set → talk to this ClickHouse server over HTTP instead of the embedded engine. */
+  clickhouseUrl: string | undefined
+  redisUrl: string | undefined
+  demo: DemoMode
+  /** Multiplies the live simulator's event rate (1 = the real rate of the demo registry). */
+  demoSpeed: number
+  /** Deterministic demo data: the same seed gives the same registry and history. */
+  demoSeed: number
+  /** Months of history the demo backfills on first start. */
+  demoBackfillMonths: number
+  tz: string
+  adminPassword: string | undefined
+  ingestKey: string | undefined
+  displayToken: string | undefined
+  production: boolean
+  ingest: {
+    /** Largest accepted request body, bytes. */
+    maxBodyBytes: number
+    /** Largest number of events in one request. */
+    maxBatchRows: number
+    /** Flush to the store when this many rows wait… */
+    flushRows: number
+    /** …or when the oldest waiting row is this old, ms. */
+    flushMs: number
+  }
+  live: {
+    /** How often the live hub looks for fresh data, ms. */
+    tickMs: number
+    /** Recompute even without fresh data this often (overdue clocks, midnight), ms. */
+    idleRecomputeMs: number
+  }
+  /** Where the built dashboard lives; served when present. */
+  dashboardDir: string
+}
+
+type Env = Record<string, string | undefined>
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`"${variable}" ${message}`)
+    this.name = 'ConfigError'
+  }
+}
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name]
+  return v === undefined || v.trim() === '' ? undefined : v.trim()
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name)
+  if (raw === undefined) return fallback
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `has invalid numeric value "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
+  return n
+}
+
+function num(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name)
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n)) throw new ConfigError(name, `has invalid numeric value "${raw}"`)
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`)
+  return n
+}
+
+function url(env: Env, name: string): string | undefined {
+  const raw = str(env, name)
+  if (raw === undefined) return undefined
+  try {
+    return new URL(raw).toString()
+  } catch {
+    throw new ConfigError(name, `is not a valid URL: "${raw}"`)
+  }
+}
+
+function demoMode(env: Env): DemoMode {
+  const raw = str(env, 'GRIDPULSE_DEMO') ?? '1'
+  if (raw === '1') return 'full'
+  if (raw === 'registry') return 'registry'
+  if (raw === '0') return 'off'
+  throw new ConfigError('GRIDPULSE_DEMO', `must be 1, registry or 0, got "${raw}"`)
+}
+
+function timeZone(env: Env): string {
+  const tz = str(env, 'GRIDPULSE_TZ') ?? 'Asia/Shanghai'
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+  } catch {
+    throw new ConfigError('GRIDPULSE_TZ', `is not a known IANA time zone: "${tz}"`)
+  }
+  return tz
+}
+
+/** Parses and checks the whole configuration; throws `ConfigError` naming the bad variable. */
+export function loadConfig(overrides: Env = {}, env: Env = process.env): Config {
+  const e: Env = { ...env, ...overrides }
+  const production = str(e, 'NODE_ENV') === 'production'
+  return {
+    port: int(e, 'PORT', 8080, 0, 65535),
+    host: str(e, 'HOST') ?? '0.0.0.0',
+    dataDir: path.resolve(str(e, 'DATA_DIR') ?? './data'),
+    clickhouseUrl: url(e, 'CLICKHOUSE_URL'),
+    redisUrl: url(e, 'REDIS_URL'),
+    demo: demoMode(e),
+    demoSpeed: num(e, 'GRIDPULSE_DEMO_SPEED', 1, 0.01, 1000),
+    demoSeed: int(e, 'GRIDPULSE_DEMO_SEED', 20221107, 0, 2 ** 31 - 1),
+    demoBackfillMonths: int(e, 'GRIDPULSE_DEMO_MONTHS', 12, 0, 36),
+    tz: timeZone(e),
+    adminPassword: str(e, 'GRIDPULSE_ADMIN_PASSWORD'),
+    ingestKey: str(e, 'GRIDPULSE_INGEST_KEY'),
+    displayToken: str(e, 'GRIDPULSE_DISPLAY_TOKEN'),
+    production,
+    ingest: {
+      maxBodyBytes: int(e, 'INGEST_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 ** 3),
+      maxBatchRows: int(e, 'INGEST_MAX_BATCH_ROWS', 50_000, 1, 1_000_000),
+      flushRows: int(e, 'INGEST_FLUSH_ROWS', 10_000, 1, 1_000_000),
+      flushMs: int(e, 'INGEST_FLUSH_MS', 100, 1, 60_000),
+    },
+    live: {
+      tickMs: int(e, 'LIVE_TICK_MS', 250, 20, 60_000),
+      idleRecomputeMs: int(e, 'LIVE_IDLE_RECOMPUTE_MS', 5_000, 100, 600_000),
+    },
+    dashboardDir: path.resolve(str(e, 'DASHBOARD_DIR') ?? 'dashboard/dist'),
+  }
+}

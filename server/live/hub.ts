@@ -1,0 +1,245 @@
+/**
+ * The live hub (DESIGN §5): once per tick it runs the live queries for all scopes at once,
+ * builds every scope's snapshot, diffs it against the last one and pushes the merge patch to
+ * that scope's room only. Subscribing answers from the cache, never with a query per client.
+ */
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { Namespace, Socket } from 'socket.io'
+import type { ClientToServerEvents, LiveSnapshot, Scope, ServerToClientEvents, TickerItem } from '../contracts/live.ts'
+import { parseScope } from '../contracts/live.ts'
+import type { Registry } from '../../ingest/registry/registry.ts'
+import type { ReportRow } from '../../ingest/pipeline.ts'
+import { chTime, parseChTime, sql } from '../../sql/queries.ts'
+import type { SlaTable } from '../sla.ts'
+import { localDay, localDayStart } from './localTime.ts'
+import { diff } from '../contracts/mergePatch.ts'
+import { buildSnapshots, scopesOfMicroGrid, type MicroGridRow, type ResponseRow } from './snapshots.ts'
+import type { Logger } from '../log.ts'
+
+export type LiveNamespace = Namespace<ClientToServerEvents, ServerToClientEvents>
+type TickerEntry = TickerItem & { scopes: Scope[] }
+
+export interface LiveHubOptions {
+  reader: ClickHouseClient
+  registry: () => Registry
+  sla: () => SlaTable
+  tz: string
+  tickMs: number
+  idleRecomputeMs: number
+  log: Logger
+  now?: () => number
+}
+
+const TICKER_RING = 2000
+const NOTE_MAX = 60
+
+export class ScopeError extends Error {}
+
+export class LiveHub {
+  private readonly cache = new Map<Scope, LiveSnapshot>()
+  private readonly ticker: TickerEntry[] = []
+  private dirty = true
+  private lastCompute = 0
+  private lastDay = ''
+  private computing: Promise<void> | undefined
+  private timer: NodeJS.Timeout | undefined
+  private nsp: LiveNamespace | undefined
+  private readonly now: () => number
+  /** Figures for `npm run bench` and /metrics later: last compute duration, ticks skipped. */
+  readonly stats = { computes: 0, lastComputeMs: 0, skippedTicks: 0, patches: 0 }
+
+  constructor(private readonly opts: LiveHubOptions) {
+    this.now = opts.now ?? Date.now
+  }
+
+  /** Serves `live:subscribe` on the namespace and starts ticking. */
+  attach(nsp: LiveNamespace): void {
+    this.nsp = nsp
+    nsp.on('connection', (socket) => this.onConnection(socket))
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs)
+    this.timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+    await this.computing?.catch(() => undefined)
+  }
+
+  /** Fresh data arrived: recompute on the next tick. */
+  markDirty(): void {
+    this.dirty = true
+  }
+
+  /** Accepted report events from ingest: new reports go to the ticker at once. */
+  onReports(rows: readonly ReportRow[]): void {
+    this.dirty = true
+    const registry = this.opts.registry()
+    for (const r of rows) {
+      if (r.type !== 'reported') continue
+      const item = this.tickerItem(registry, r)
+      this.pushTicker(item)
+      if (this.nsp) {
+        let target = this.nsp.to(`scope:${item.scopes[0]}`)
+        for (const s of item.scopes.slice(1)) target = target.to(`scope:${s}`)
+        target.emit('live:report', item)
+      }
+    }
+  }
+
+  /** Loads the newest reports so the ticker is not empty after a start. */
+  async seedTicker(): Promise<void> {
+    const rs = await this.opts.reader.query({
+      query: sql('recent_reports'),
+      query_params: { since: chTime(this.now() - 7 * 86_400_000), limit: TICKER_RING },
+      format: 'JSONEachRow',
+    })
+    const rows = await rs.json<ReportRow>()
+    const registry = this.opts.registry()
+    for (const r of rows.reverse()) this.pushTicker(this.tickerItem(registry, r))
+  }
+
+  /** The current snapshot of a scope; throws `ScopeError` for a malformed or unknown scope. */
+  async snapshot(rawScope: unknown): Promise<LiveSnapshot> {
+    const scope = this.checkScope(rawScope)
+    if (!this.cache.has(scope)) await this.compute()
+    const snap = this.cache.get(scope)
+    if (!snap) throw new ScopeError(`no data for scope "${scope}"`)
+    return snap
+  }
+
+  /** Recomputes every scope from what the store holds now, waiting out a compute already running. */
+  async refresh(): Promise<void> {
+    await this.computing?.catch(() => undefined)
+    await this.compute()
+  }
+
+  /** Recomputes every scope, or joins the compute already running. */
+  compute(): Promise<void> {
+    if (!this.computing) {
+      this.computing = this.computeAll().finally(() => {
+        this.computing = undefined
+      })
+    }
+    return this.computing
+  }
+
+  private checkScope(raw: unknown): Scope {
+    const parsed = parseScope(raw)
+    if (!parsed) throw new ScopeError(`scope must be city, district:<code>, street:<code> or community:<code>; got ${JSON.stringify(raw)}`)
+    if (parsed.level !== 'city') {
+      const place = this.opts.registry().byCode.get(parsed.code)
+      if (!place || place.level !== parsed.level) throw new ScopeError(`unknown ${parsed.level} "${parsed.code}"`)
+    }
+    return parsed.scope
+  }
+
+  private onConnection(socket: Socket<ClientToServerEvents, ServerToClientEvents>): void {
+    // Listeners first, before any await, so no early event or error is lost.
+    socket.on('error', (e) => this.opts.log.warn('live socket error', { error: String(e) }))
+    socket.on('live:subscribe', (req, ack) => {
+      if (typeof ack !== 'function') return
+      const raw = typeof req === 'object' && req !== null ? (req as { scope?: unknown }).scope : undefined
+      this.snapshot(raw).then(
+        (snapshot) => {
+          for (const room of socket.rooms) if (room.startsWith('scope:')) void socket.leave(room)
+          void socket.join(`scope:${snapshot.scope}`)
+          ack({ ok: true, snapshot })
+        },
+        (e: unknown) => ack({ ok: false, error: e instanceof ScopeError ? e.message : 'the live data is not available right now' }),
+      )
+    })
+  }
+
+  private tick(): void {
+    if (this.computing) {
+      this.stats.skippedTicks++
+      return
+    }
+    const now = this.now()
+    const dayChanged = localDay(now, this.opts.tz) !== this.lastDay
+    if (!this.dirty && !dayChanged && now - this.lastCompute < this.opts.idleRecomputeMs) return
+    this.compute().catch((e: unknown) => this.opts.log.error('live compute failed', { error: String(e) }))
+  }
+
+  private async computeAll(): Promise<void> {
+    const started = performance.now()
+    this.dirty = false
+    const now = this.now()
+    const { tz } = this.opts
+    const dayStart = localDayStart(now, tz)
+    const ydayStart = localDayStart(dayStart - 1, tz)
+    const sla = this.opts.sla()
+    const params = {
+      day_start: chTime(dayStart),
+      now: chTime(now),
+      yday_start: chTime(ydayStart),
+      yday_now: chTime(ydayStart + (now - dayStart)),
+      tz,
+      sla_categories: sla.categories,
+      sla_verify_min: sla.verifyMin,
+      sla_resolve_min: sla.resolveMin,
+      default_verify_min: sla.defaultVerifyMin,
+      default_resolve_min: sla.defaultResolveMin,
+    }
+    try {
+      const reader = this.opts.reader
+      const microGrids = await (await reader.query({ query: sql('live_micro_grid'), query_params: params, format: 'JSONEachRow' })).json<MicroGridRow>()
+      const response = await (await reader.query({ query: sql('live_response'), query_params: params, format: 'JSONEachRow' })).json<ResponseRow>()
+      const day = localDay(now, tz)
+      const next = buildSnapshots({ registry: this.opts.registry(), microGrids, response, ticker: this.ticker, asOf: now, day, tz })
+      for (const [scope, snap] of next) this.publish(scope, snap)
+      this.lastDay = day
+      this.lastCompute = now
+      this.stats.computes++
+      this.stats.lastComputeMs = performance.now() - started
+    } catch (e) {
+      this.dirty = true
+      throw e
+    }
+  }
+
+  private publish(scope: Scope, snap: Omit<LiveSnapshot, 'seq'>): void {
+    const prev = this.cache.get(scope)
+    if (!prev) {
+      this.cache.set(scope, { ...snap, seq: 0 })
+      return
+    }
+    const { seq: _seq, ...prevData } = prev
+    const patch = diff(prevData, snap)
+    if (Object.keys(patch).length === 0) return
+    const seq = prev.seq + 1
+    this.cache.set(scope, { ...snap, seq })
+    patch.seq = seq
+    const room = `scope:${scope}`
+    if (this.nsp && (this.nsp.adapter.rooms.get(room)?.size ?? 0) > 0) {
+      this.nsp.to(room).emit('live:patch', { scope, seq, patch })
+      this.stats.patches++
+    }
+  }
+
+  private tickerItem(registry: Registry, r: Pick<ReportRow, 'report_id' | 'at' | 'category' | 'channel' | 'reporter_role' | 'severity' | 'micro_grid' | 'note'>): TickerEntry {
+    const note = r.note.length > NOTE_MAX ? `${r.note.slice(0, NOTE_MAX)}…` : r.note
+    return {
+      reportId: r.report_id,
+      at: new Date(parseChTime(r.at) ?? 0).toISOString(),
+      category: r.category,
+      channel: r.channel,
+      reporterRole: r.reporter_role,
+      severity: Number(r.severity),
+      microGrid: r.micro_grid,
+      place: registry.displayPath(r.micro_grid, 'zh'),
+      placeEn: registry.displayPath(r.micro_grid, 'en'),
+      note,
+      scopes: scopesOfMicroGrid(registry, r.micro_grid),
+    }
+  }
+
+  private pushTicker(item: TickerEntry): void {
+    // Late events are inserted in time order, so the newest stays last.
+    let i = this.ticker.length
+    while (i > 0 && this.ticker[i - 1]!.at > item.at) i--
+    this.ticker.splice(i, 0, item)
+    if (this.ticker.length > TICKER_RING) this.ticker.splice(0, this.ticker.length - TICKER_RING)
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Named, parameterised queries from `sql/queries/*.sql`. Values are always bound with
+ * `{name:Type}` placeholders and `query_params`; nothing is ever spliced into SQL text.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'queries')
+
+export type QueryName =
+  | 'live_micro_grid'
+  | 'live_response'
+  | 'recent_reports'
+  | 'places_all'
+  | 'open_reports'
+  | 'last_event_at'
+
+const cache = new Map<QueryName, string>()
+
+/** The SQL text of a named query (read once, then cached). */
+export function sql(name: QueryName): string {
+  let text = cache.get(name)
+  if (text === undefined) {
+    text = fs.readFileSync(path.join(DIR, `${name}.sql`), 'utf8')
+    cache.set(name, text)
+  }
+  return text
+}
+
+/** Formats an instant the way DateTime64(3) parameters and columns expect it (UTC). */
+export function chTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+}
+
+/** Parses a DateTime64(3, 'UTC') value as returned in JSON formats. */
+export function parseChTime(v: string | null | undefined): number | null {
+  if (v === null || v === undefined || v === '') return null
+  return Date.parse(v.replace(' ', 'T') + 'Z')
+}

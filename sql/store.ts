@@ -1,0 +1,60 @@
+/**
+ * The store factory: one `@clickhouse/client` API over two engines (DESIGN §2).
+ * Embedded chdb by default (data in `dataDir`), a ClickHouse server when `clickhouseUrl` is set.
+ * The same SQL runs on both; nothing else in the code knows which engine it talks to.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+
+export interface StoreOptions {
+  dataDir: string
+  clickhouseUrl?: string | undefined
+}
+
+/**
+ * Separate connections per job: one chdb connection runs one query at a time, so ingest writes,
+ * wall reads and admin work each get their own and never queue behind each other.
+ */
+export interface Store {
+  /** Inserts from the ingest batcher. */
+  writer: ClickHouseClient
+  /** Live-hub and REST reads. */
+  reader: ClickHouseClient
+  /** Migrations, registry import, keys: rare, may be slow. */
+  admin: ClickHouseClient
+  engine: 'embedded' | 'server'
+  close(): Promise<void>
+}
+
+async function embeddedClient(dir: string): Promise<ClickHouseClient> {
+  // Imported lazily so a deployment with CLICKHOUSE_URL never loads the native engine.
+  const { createChdbConnection } = await import('chdb/connection')
+  return createClient({ connection: createChdbConnection({ path: dir }) } as never)
+}
+
+function serverClient(url: string): ClickHouseClient {
+  return createClient({ url, request_timeout: 60_000, clickhouse_settings: { date_time_input_format: 'best_effort' } })
+}
+
+export async function createStore(opts: StoreOptions): Promise<Store> {
+  let make: () => Promise<ClickHouseClient>
+  if (opts.clickhouseUrl) {
+    const url = opts.clickhouseUrl
+    make = async () => serverClient(url)
+  } else {
+    const dir = path.join(opts.dataDir, 'clickhouse')
+    fs.mkdirSync(dir, { recursive: true })
+    make = () => embeddedClient(dir)
+  }
+  const [writer, reader, admin] = [await make(), await make(), await make()]
+  return {
+    writer,
+    reader,
+    admin,
+    engine: opts.clickhouseUrl ? 'server' : 'embedded',
+    async close() {
+      await Promise.allSettled([writer.close(), reader.close(), admin.close()])
+    },
+  }
+}

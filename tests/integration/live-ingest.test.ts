@@ -1,0 +1,183 @@
+/**
+ * The spine end to end: events posted over HTTP land in the embedded ClickHouse and move the
+ * live figures that real Socket.IO clients see; bad rows are refused by row and field.
+ * Fixture: the demo registry, no events, the ingest key INGEST_KEY (tests/support/app.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DISPLAY_TOKEN, liveClient, startTestApp, subscribeOnce, type TestApp } from '../support/app.ts'
+
+let app: TestApp
+let dawanMicroGrid: string
+let otherMicroGrid: string
+let seq = 0
+
+const iso = (ms: number) => new Date(ms).toISOString()
+const nextId = (p: string) => `${p}-${process.pid}-${++seq}`
+
+function reported(microGrid: string, over: Record<string, unknown> = {}) {
+  const reportId = nextId('R')
+  return { event_id: `${reportId}-reported`, report_id: reportId, type: 'reported', at: iso(Date.now() - 1000), micro_grid: microGrid, category: 'flying_wire_charging', channel: 'wechat', reporter_role: 'mobile_worker', ...over }
+}
+
+beforeAll(async () => {
+  app = await startTestApp()
+  const mgs = app.registry().places.filter((p) => p.level === 'micro_grid')
+  dawanMicroGrid = mgs.find((p) => p.code.startsWith('qingbaijiang.dawan.'))!.code
+  otherMicroGrid = mgs.find((p) => p.code.startsWith('wenjiang.'))!.code
+})
+
+afterAll(async () => {
+  await app?.stopAndClean()
+})
+
+describe('ingest → store → live wall', () => {
+  it('moves today.reported on a socket subscribed to the city and to the street, not on another street', async () => {
+    await app.hub.refresh()
+    const city = await liveClient(app.url, 'city')
+    const dawan = await liveClient(app.url, 'street:qingbaijiang.dawan')
+    const other = await liveClient(app.url, 'street:wenjiang.shouan')
+    const before = { city: city.current().today.reported, dawan: dawan.current().today.reported, other: other.current().today.reported }
+
+    const res = await app.post('reports', [reported(dawanMicroGrid), reported(dawanMicroGrid), reported(otherMicroGrid)])
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual({ accepted: 3, duplicates: 0, rejected: [] })
+
+    await city.waitFor((s) => s.today.reported === before.city + 3)
+    await dawan.waitFor((s) => s.today.reported === before.dawan + 2)
+    await other.waitFor((s) => s.today.reported === before.other + 1)
+    expect(dawan.current().children.find((c) => dawanMicroGrid.startsWith(`${c.code}.`))!.reported).toBeGreaterThanOrEqual(2)
+    // Patches arrive in order, without gaps.
+    const seqs = city.patches.map((p) => p.seq)
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i))
+    for (const c of [city, dawan, other]) c.socket.close()
+  })
+
+  it('pushes new reports to the ticker of their scopes', async () => {
+    const client = await liveClient(app.url, 'street:qingbaijiang.dawan')
+    const got = new Promise<{ reportId: string; scopes: string[] }>((resolve) => client.socket.on('live:report', (r) => resolve(r)))
+    const ev = reported(dawanMicroGrid, { note: '3栋门口有人飞线充电，请联系13800001234' })
+    await app.post('reports', ev)
+    const item = await got
+    expect(item.reportId).toBe(ev.report_id)
+    expect(item.scopes).toContain('street:qingbaijiang.dawan')
+    const snap = await client.waitFor((s) => s.ticker.some((t) => t.reportId === ev.report_id))
+    const note = snap.ticker.find((t) => t.reportId === ev.report_id)!.note
+    expect(note).not.toContain('13800001234')
+    expect(note).toContain('[电话已隐藏]')
+    client.socket.close()
+  })
+
+  it('keeps the valid rows of a mixed batch and names each bad row by index and field', async () => {
+    const ndjson = [
+      JSON.stringify(reported(dawanMicroGrid)),
+      '{not json',
+      JSON.stringify(reported('nowhere.m1')),
+      JSON.stringify(reported(dawanMicroGrid, { category: 'pothole' })),
+      JSON.stringify(reported(dawanMicroGrid, { at: iso(Date.now() + 3_600_000) })),
+      JSON.stringify({ ...reported(dawanMicroGrid), mood: 'grumpy' }),
+      JSON.stringify(reported(dawanMicroGrid)),
+    ].join('\n')
+    const res = await app.post('reports', ndjson, { ndjson: true })
+    expect(res.status).toBe(200)
+    expect(res.body.accepted).toBe(2)
+    const errors = Object.fromEntries(res.body.rejected.map((r) => [r.index, r.error]))
+    expect(Object.keys(errors).map(Number)).toEqual([1, 2, 3, 4, 5])
+    expect(errors[1]).toMatch(/^line 2 is not valid JSON/)
+    expect(errors[2]).toBe('row 2: micro_grid: unknown micro-grid "nowhere.m1"')
+    expect(errors[3]).toMatch(/^row 3: category: must be one of /)
+    expect(errors[4]).toMatch(/^row 4: at: is more than 10 minutes in the future/)
+    expect(errors[5]).toBe('row 5: unknown field "mood"')
+  })
+
+  it('answers 400 when no row is valid, 401 without a key, 403 for a display token', async () => {
+    const bad = await app.post('reports', [{ event_id: 'x' }])
+    expect(bad.status).toBe(400)
+    expect(bad.body.rejected[0]!.error).toMatch(/^row 0: /)
+    expect((await app.post('reports', reported(dawanMicroGrid), { key: null })).status).toBe(401)
+    expect((await app.post('reports', reported(dawanMicroGrid), { key: 'forged-key' })).status).toBe(401)
+    const display = await app.post('reports', reported(dawanMicroGrid), { key: DISPLAY_TOKEN })
+    expect(display.status).toBe(403)
+    expect(display.body.error).toMatch(/may not send events/)
+  })
+
+  it('counts a resend once, within a batch and across batches', async () => {
+    await app.hub.refresh()
+    const city = await liveClient(app.url, 'city')
+    const before = city.current().today.reported
+    const ev = reported(dawanMicroGrid)
+    const first = await app.post('reports', [ev, ev])
+    expect(first.body).toMatchObject({ accepted: 1, duplicates: 1 })
+    const again = await app.post('reports', ev)
+    expect(again.status).toBe(200)
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 1 })
+    await city.waitFor((s) => s.today.reported === before + 1)
+    // Recompute from the store: still one.
+    await app.hub.refresh()
+    expect((await app.hub.snapshot('city')).today.reported).toBe(before + 1)
+    city.socket.close()
+  })
+
+  it('takes response times from the lifecycle, whatever order its events arrive in', async () => {
+    const community = dawanMicroGrid.split('.').slice(0, 3).join('.')
+    const t0 = Date.now() - 12 * 60_000
+    const r = reported(dawanMicroGrid, { at: iso(t0), category: 'public_facility' })
+    const id = r.report_id
+    // Resolved arrives first, then verified, then reported.
+    await app.post('reports', { event_id: `${id}-resolved`, report_id: id, type: 'resolved', at: iso(t0 + 11 * 60_000), micro_grid: dawanMicroGrid })
+    await app.post('reports', { event_id: `${id}-verified`, report_id: id, type: 'verified', at: iso(t0 + 10 * 60_000), micro_grid: dawanMicroGrid })
+    await app.post('reports', r)
+    await app.hub.refresh()
+    // The only report in this community that finished a stage today.
+    const snap = await app.hub.snapshot(`community:${community}`)
+    expect(snap.response.verify).toEqual({ p50: 10, p90: 10, n: 1 })
+    expect(snap.response.resolve).toEqual({ p50: 11, p90: 11, n: 1 })
+    expect(snap.response.dispatch).toEqual({ n: 0 })
+    const rs = await app.store.reader.query({
+      query: 'SELECT dateDiff(\'minute\', min(reported_at), max(resolved_at)) AS m FROM report_state WHERE report_id = {id:String}',
+      query_params: { id },
+      format: 'JSONEachRow',
+    })
+    expect(await rs.json()).toEqual([{ m: 11 }])
+  })
+
+  it('serves the same snapshot over REST and refuses unknown scopes clearly', async () => {
+    const res = await fetch(`${app.url}/api/v1/live?scope=street:qingbaijiang.dawan`)
+    expect(res.status).toBe(200)
+    const snap = (await res.json()) as { scope: string; name: string; today: { reported: number }; asOf: string; seq: number }
+    expect(snap.scope).toBe('street:qingbaijiang.dawan')
+    expect(snap.name).toBe('大弯街道')
+    expect(typeof snap.today.reported).toBe('number')
+    expect(typeof snap.seq).toBe('number')
+    const bad = await fetch(`${app.url}/api/v1/live?scope=street:atlantis`)
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: string }).error).toBe('unknown street "atlantis"')
+    const ack = await subscribeOnce(app.url, 'planet:mars')
+    expect(ack).toEqual({ ok: false, error: expect.stringMatching(/^scope must be city, district:<code>/) })
+  })
+
+  it('lists the registry with the real sizes of 大弯街道', async () => {
+    const res = await fetch(`${app.url}/api/v1/registry`)
+    const { places } = (await res.json()) as { places: Array<{ code: string; level: string; parent: string }> }
+    const under = (code: string, level: string) => places.filter((p) => p.level === level && p.code.startsWith(`${code}.`)).length
+    expect(under('qingbaijiang.dawan', 'community')).toBe(18)
+    expect(under('qingbaijiang.dawan', 'grid')).toBe(137)
+    expect(under('qingbaijiang.dawan', 'micro_grid')).toBe(836)
+  })
+
+  it('stores visits', async () => {
+    const res = await app.post('visits', {
+      event_id: nextId('V'),
+      at: iso(Date.now() - 5000),
+      micro_grid: dawanMicroGrid,
+      worker_id: 'W-1',
+      worker_role: 'family_doctor',
+      household: 'H-1',
+      groups: ['elderly', 'sick'],
+      kind: 'home_medical',
+      duration_min: 25,
+    })
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: [] })
+    const rs = await app.store.reader.query({ query: "SELECT count() AS n FROM visit_events FINAL WHERE worker_id = 'W-1'", format: 'JSONEachRow' })
+    expect(await rs.json()).toEqual([{ n: 1 }])
+  })
+})

@@ -1,0 +1,108 @@
+/**
+ * Fixtures for integration and browser tests: a real GridPulse (embedded ClickHouse, real
+ * HTTP, real Socket.IO) on port 0 with a throwaway data dir; the demo registry without events
+ * unless a test asks for more. One per test file (chdb binds one data dir per process).
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { io as ioClient, type Socket } from 'socket.io-client'
+import { loadConfig } from '../../server/config.ts'
+import { startGridPulse, type GridPulse } from '../../server/gridpulse.ts'
+import { createLogger } from '../../server/log.ts'
+import type { ClientToServerEvents, LivePatch, LiveSnapshot, ServerToClientEvents, SubscribeAck } from '../../server/contracts/live.ts'
+import type { IngestResult } from '../../server/contracts/ingest.ts'
+import { applyMergePatch } from '../../server/contracts/mergePatch.ts'
+
+export const INGEST_KEY = 'test-ingest-key-0123456789'
+export const DISPLAY_TOKEN = 'test-display-token-0123456789'
+
+export interface TestApp extends GridPulse {
+  dataDir: string
+  post(kind: 'reports' | 'visits', body: unknown, opts?: { key?: string | null; ndjson?: boolean }): Promise<{ status: number; body: IngestResult & { error?: string }; headers: Headers }>
+  stopAndClean(): Promise<void>
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-test-'))
+  const config = loadConfig(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      GRIDPULSE_DEMO: 'registry',
+      GRIDPULSE_INGEST_KEY: INGEST_KEY,
+      GRIDPULSE_DISPLAY_TOKEN: DISPLAY_TOKEN,
+      LIVE_TICK_MS: '100',
+      INGEST_FLUSH_MS: '20',
+      ...env,
+    },
+    {},
+  )
+  const gp = await startGridPulse(config, createLogger('test', true))
+  return {
+    ...gp,
+    dataDir,
+    async post(kind, body, opts = {}) {
+      const headers: Record<string, string> = { 'content-type': opts.ndjson ? 'application/x-ndjson' : 'application/json' }
+      const key = opts.key === undefined ? INGEST_KEY : opts.key
+      if (key !== null) headers.authorization = `Bearer ${key}`
+      const res = await fetch(`${gp.url}/api/v1/${kind}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
+      return { status: res.status, body: (await res.json()) as IngestResult & { error?: string }, headers: res.headers }
+    },
+    async stopAndClean() {
+      await gp.close()
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>
+
+/** A real Socket.IO client that subscribes and keeps its snapshot current from patches. */
+export async function liveClient(url: string, scope: string): Promise<{ socket: LiveSocket; current: () => LiveSnapshot; patches: LivePatch[]; waitFor: (pred: (s: LiveSnapshot) => boolean, ms?: number) => Promise<LiveSnapshot> }> {
+  const socket: LiveSocket = ioClient(`${url}/live`, { transports: ['websocket'], forceNew: true })
+  const patches: LivePatch[] = []
+  let snapshot: LiveSnapshot | undefined
+  const listeners = new Set<() => void>()
+  socket.on('live:patch', (p) => {
+    patches.push(p)
+    if (snapshot && p.scope === snapshot.scope) {
+      snapshot = applyMergePatch(snapshot, p.patch)
+      listeners.forEach((l) => l())
+    }
+  })
+  const ack = await socket.timeout(10_000).emitWithAck('live:subscribe', { scope })
+  if (!ack.ok) throw new Error(`subscribe failed: ${ack.error}`)
+  snapshot = ack.snapshot
+  return {
+    socket,
+    patches,
+    current: () => snapshot!,
+    waitFor: (pred, ms = 10_000) =>
+      new Promise((resolve, reject) => {
+        if (pred(snapshot!)) return resolve(snapshot!)
+        const check = () => {
+          if (pred(snapshot!)) {
+            listeners.delete(check)
+            clearTimeout(timer)
+            resolve(snapshot!)
+          }
+        }
+        const timer = setTimeout(() => {
+          listeners.delete(check)
+          reject(new Error(`live snapshot did not reach the expected state in ${ms} ms; last: ${JSON.stringify(snapshot!.today)}`))
+        }, ms)
+        listeners.add(check)
+      }),
+  }
+}
+
+export async function subscribeOnce(url: string, scope: unknown): Promise<SubscribeAck> {
+  const socket: LiveSocket = ioClient(`${url}/live`, { transports: ['websocket'], forceNew: true })
+  try {
+    return await socket.timeout(10_000).emitWithAck('live:subscribe', { scope } as { scope: string })
+  } finally {
+    socket.close()
+  }
+}

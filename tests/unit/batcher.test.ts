@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { Batcher } from '../../ingest/batcher.ts'
+
+/** A store stand-in we control: each write waits until the test releases it. */
+function controlledWriter() {
+  const writes: number[][] = []
+  const releases: Array<(err?: Error) => void> = []
+  let concurrent = 0
+  let maxConcurrent = 0
+  const write = (rows: number[]) =>
+    new Promise<void>((resolve, reject) => {
+      writes.push(rows)
+      concurrent++
+      maxConcurrent = Math.max(maxConcurrent, concurrent)
+      releases.push((err) => {
+        concurrent--
+        if (err) reject(err)
+        else resolve()
+      })
+    })
+  return { write, writes, releases, max: () => maxConcurrent }
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5))
+
+describe('group commit', () => {
+  it('acknowledges a caller only after the write holding its rows finished', async () => {
+    const w = controlledWriter()
+    const b = new Batcher(w.write, { flushRows: 3, flushMs: 10_000 })
+    let acked = false
+    const p = b.add([1, 2, 3]).then(() => (acked = true))
+    await tick()
+    expect(w.writes).toEqual([[1, 2, 3]])
+    expect(acked).toBe(false)
+    w.releases[0]!()
+    await p
+    expect(acked).toBe(true)
+  })
+
+  it('joins rows of several callers into one write and runs one write at a time', async () => {
+    const w = controlledWriter()
+    const b = new Batcher(w.write, { flushRows: 2, flushMs: 10_000 })
+    const p1 = b.add([1, 2])
+    await tick()
+    const p2 = b.add([3])
+    const p3 = b.add([4])
+    await tick()
+    expect(w.writes).toEqual([[1, 2]])
+    w.releases[0]!()
+    await p1
+    await tick()
+    expect(w.writes).toEqual([[1, 2], [3, 4]])
+    w.releases[1]!()
+    await Promise.all([p2, p3])
+    expect(w.max()).toBe(1)
+  })
+
+  it('flushes a small batch after flushMs', async () => {
+    const w = controlledWriter()
+    const b = new Batcher(w.write, { flushRows: 1000, flushMs: 20 })
+    const p = b.add([7])
+    expect(w.writes).toEqual([])
+    await new Promise((r) => setTimeout(r, 60))
+    expect(w.writes).toEqual([[7]])
+    w.releases[0]!()
+    await p
+  })
+
+  it('rejects every caller of a failed write, and later writes still work', async () => {
+    const w = controlledWriter()
+    const b = new Batcher(w.write, { flushRows: 2, flushMs: 10_000 })
+    const p = b.add([1, 2])
+    await tick()
+    w.releases[0]!(new Error('store down'))
+    await expect(p).rejects.toThrow('store down')
+    const q = b.add([3, 4])
+    await tick()
+    w.releases[1]!()
+    await expect(q).resolves.toBeUndefined()
+  })
+})
