@@ -7,17 +7,9 @@ import type { ChildFigures, LiveSnapshot, Percentiles, Scope, TickerItem, TodayF
 import type { Place } from '../contracts/registry.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
 
-/** One row of `live_micro_grid`. */
-export interface MicroGridRow {
+/** One row of `live_micro_grid`: the day's figures of one micro-grid. */
+export interface MicroGridRow extends TodayFigures {
   micro_grid: string
-  reported: number
-  verified: number
-  dispatched: number
-  resolved: number
-  closed: number
-  rejected: number
-  open: number
-  overdue: number
   hours: number[]
   yday_reported: number
   yday_resolved: number
@@ -40,7 +32,7 @@ export interface TickInput {
   tz: string
 }
 
-type Acc = Omit<TodayFigures, never> & { hours: number[]; ydayReported: number; ydayResolved: number }
+type Acc = TodayFigures & { hours: number[]; ydayReported: number; ydayResolved: number }
 
 const zeroAcc = (): Acc => ({
   reported: 0,
