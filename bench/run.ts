@@ -9,6 +9,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import { loadConfig } from '../server/config.ts'
 import { startGridPulse } from '../server/gridpulse.ts'
 import { createLogger } from '../server/log.ts'
@@ -26,6 +27,17 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
 }
+/** Gzip size of the JS the wall's index.html loads up front (entry + modulepreloads). */
+function initialJsGzip(): { files: number; bytes: number } | undefined {
+  const dist = path.resolve('dashboard/dist')
+  const index = path.join(dist, 'index.html')
+  if (!fs.existsSync(index)) return undefined
+  const html = fs.readFileSync(index, 'utf8')
+  const srcs = [...html.matchAll(/(?:src|href)="\/?([^"]+\.js)"/g)].map((m) => m[1]!)
+  const bytes = srcs.reduce((sum, s) => sum + zlib.gzipSync(fs.readFileSync(path.join(dist, s))).length, 0)
+  return { files: srcs.length, bytes }
+}
+
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 
 async function main() {
@@ -103,6 +115,7 @@ async function main() {
   await gp.close()
   fs.rmSync(dataDir, { recursive: true, force: true })
 
+  const bundle = initialJsGzip()
   const httpRate = ROWS / httpSec
   const rawRate = ROWS / rawSec
   const table = [
@@ -113,6 +126,9 @@ async function main() {
     `| ratio HTTP / raw | ${fmt(httpRate / rawRate, 2)}× | ≥ 0.5× |`,
     `| live tick, all scopes, ${fmt(ROWS * 2)} stored reports: p50 / max | ${fmt(pct(ticks, 50), 1)} ms / ${fmt(Math.max(...ticks), 1)} ms | snapshot ≤ 50 ms at 100M |`,
     `| freshness 2xx → socket sees today.reported (idle): p50 / p99 | ${fmt(pct(fresh, 50), 0)} ms / ${fmt(pct(fresh, 99), 0)} ms | p99 ≤ 1 s |`,
+    bundle
+      ? `| dashboard initial JS, gzip (${bundle.files} file${bundle.files > 1 ? 's' : ''}) | ${fmt(bundle.bytes / 1024, 1)} KB | ≤ 600 KB |`
+      : `| dashboard initial JS, gzip | not built (run \`npm run build\`) | ≤ 600 KB |`,
   ].join('\n')
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`
   const report = `Machine: ${machine}. Command: \`npm run bench${quick ? ' -- --quick' : ''}\`.\n\n${table}\n`
