@@ -82,7 +82,10 @@ export interface LiveSnapshot {
   /** Level of the children below, or null for a community's grids. */
   childLevel: 'district' | 'street' | 'community' | 'grid'
   children: ChildFigures[]
-  /** Reports today per child and local hour of day: code → 24 counts. */
+  /**
+   * Reports of the last 24 hours per child and local hour of day: code → 24 counts. Rolling,
+   * not "today", so the wall's heatmap says something at 3 a.m. too.
+   */
   heatmap: Record<string, number[]>
   /** Most recent reports in the scope, newest first. */
   ticker: TickerItem[]

@@ -1,7 +1,8 @@
 -- live_micro_grid: the live wall's additive figures per micro-grid, in one pass over
 -- report_state; the hub sums them up the registry tree for every scope.
 -- A report counts for "today" by the local day of each stage's own timestamp; "open" and
--- "overdue" are states now, whenever the report came in. A report without its `reported`
+-- "overdue" are states now, whenever the report came in; `hours` counts the last 24 hours
+-- by local hour of day (rolling, for the heatmap). A report without its `reported`
 -- event yet is dated by its earliest event (it was reported no later than that).
 -- Params: day_start, now, yday_start, yday_now: DateTime64(3) UTC; tz: String;
 --         sla_categories: Array(String); sla_verify_min, sla_resolve_min: Array(UInt32);
@@ -45,7 +46,7 @@ SELECT
         OR (is_unresolved AND r + toIntervalMinute(resolve_sla) < {now:DateTime64(3)}))) AS overdue,
     sumForEachIf(
         arrayMap(h -> toUInt32(h = toHour(r, {tz:String})), range(24)),
-        r >= {day_start:DateTime64(3)} AND r <= {now:DateTime64(3)}) AS hours,
+        r > {now:DateTime64(3)} - INTERVAL 24 HOUR AND r <= {now:DateTime64(3)}) AS hours,
     countIf(r >= {yday_start:DateTime64(3)} AND r <= {yday_now:DateTime64(3)}) AS yday_reported,
     countIf(res >= {yday_start:DateTime64(3)} AND res <= {yday_now:DateTime64(3)}) AS yday_resolved
 FROM o

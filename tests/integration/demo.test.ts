@@ -21,7 +21,14 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true })
 })
 
-async function counts(g: GridPulse) {
+interface Counts {
+  reports: number
+  report_events: number
+  visits: number
+  without_reported: number
+}
+
+async function counts(g: GridPulse): Promise<Counts> {
   const rs = await g.store.reader.query({
     query: `SELECT
       (SELECT uniqExact(report_id) FROM report_state) AS reports,
@@ -30,8 +37,8 @@ async function counts(g: GridPulse) {
       (SELECT countIf(reported_at IS NULL) FROM (SELECT report_id, min(reported_at) AS reported_at FROM report_state GROUP BY report_id)) AS without_reported`,
     format: 'JSONEachRow',
   })
-  const [row] = await rs.json<Record<string, string | number>>()
-  return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]))
+  const [row] = await rs.json<Record<keyof Counts, string | number>>()
+  return { reports: Number(row!.reports), report_events: Number(row!.report_events), visits: Number(row!.visits), without_reported: Number(row!.without_reported) }
 }
 
 describe('demo mode', () => {

@@ -4,6 +4,7 @@
  * Fixture: the demo registry, no events, the ingest key INGEST_KEY (tests/support/app.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { localParts } from '../../server/live/localTime.ts'
 import { DISPLAY_TOKEN, liveClient, startTestApp, subscribeOnce, type TestApp } from '../support/app.ts'
 
 let app: TestApp
@@ -38,7 +39,8 @@ describe('ingest → store → live wall', () => {
     const other = await liveClient(app.url, 'street:wenjiang.shouan')
     const before = { city: city.current().today.reported, dawan: dawan.current().today.reported, other: other.current().today.reported }
 
-    const res = await app.post('reports', [reported(dawanMicroGrid), reported(dawanMicroGrid), reported(otherMicroGrid)])
+    const events = [reported(dawanMicroGrid), reported(dawanMicroGrid), reported(otherMicroGrid)]
+    const res = await app.post('reports', events)
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ accepted: 3, duplicates: 0, rejected: [] })
 
@@ -46,6 +48,9 @@ describe('ingest → store → live wall', () => {
     await dawan.waitFor((s) => s.today.reported === before.dawan + 2)
     await other.waitFor((s) => s.today.reported === before.other + 1)
     expect(dawan.current().children.find((c) => dawanMicroGrid.startsWith(`${c.code}.`))!.reported).toBeGreaterThanOrEqual(2)
+    // The heatmap counts them in their local hour of day (Asia/Shanghai).
+    const hour = localParts(Date.parse(events[0]!.at), 'Asia/Shanghai').h
+    expect(city.current().heatmap.qingbaijiang![hour]).toBeGreaterThanOrEqual(2)
     // Patches arrive in order, without gaps.
     const seqs = city.patches.map((p) => p.seq)
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i))

@@ -37,7 +37,7 @@ const en: typeof zhCN = {
     overdue: 'Overdue',
     level: { district: 'Districts', street: 'Streets', community: 'Communities', grid: 'Grids' },
   },
-  heatmap: { title: 'Reports by hour · today', hour: '{h}:00' },
+  heatmap: { title: 'Reports by hour · last 24 h', hour: '{h}:00' },
   ticker: { title: 'Live reports' },
   empty: 'No data',
   loading: 'Loading…',

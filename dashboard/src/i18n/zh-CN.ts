@@ -35,7 +35,7 @@ export default {
     overdue: '超期',
     level: { district: '各区县', street: '各街道', community: '各社区', grid: '各网格' },
   },
-  heatmap: { title: '分时热力 · 今日', hour: '{h}时' },
+  heatmap: { title: '分时热力 · 近24小时', hour: '{h}时' },
   ticker: { title: '实时事件' },
   empty: '暂无数据',
   loading: '加载中…',
