@@ -100,6 +100,7 @@ async function main() {
   }
 
   // 4. Freshness: 2xx → socket client sees the counter move.
+  const skippedBefore = gp.hub.stats.skippedTicks
   const client = await liveClient(gp.url, 'city')
   const fresh: number[] = []
   for (let i = 0; i < (quick ? 15 : 40); i++) {
@@ -112,6 +113,7 @@ async function main() {
     fresh.push(performance.now() - acked)
   }
   client.socket.close()
+  const skipped = gp.hub.stats.skippedTicks - skippedBefore
   await gp.close()
   fs.rmSync(dataDir, { recursive: true, force: true })
 
@@ -125,7 +127,8 @@ async function main() {
     `| raw engine insert of the same rows (@clickhouse/client → chdb) | ${fmt(rawRate)} events/s | — |`,
     `| ratio HTTP / raw | ${fmt(httpRate / rawRate, 2)}× | ≥ 0.5× |`,
     `| live tick, all scopes, ${fmt(ROWS * 2)} stored reports: p50 / max | ${fmt(pct(ticks, 50), 1)} ms / ${fmt(Math.max(...ticks), 1)} ms | snapshot ≤ 50 ms at 100M |`,
-    `| freshness 2xx → socket sees today.reported (idle): p50 / p99 | ${fmt(pct(fresh, 50), 0)} ms / ${fmt(pct(fresh, 99), 0)} ms | p99 ≤ 1 s |`,
+    `| freshness 2xx → socket sees today.reported (no background load yet): p50 / p99 | ${fmt(pct(fresh, 50), 0)} ms / ${fmt(pct(fresh, 99), 0)} ms | p99 ≤ 1 s under 5k events/s |`,
+    `| live ticks skipped while a compute ran (freshness phase) | ${skipped} | none skipped |`,
     bundle
       ? `| dashboard initial JS, gzip (${bundle.files} file${bundle.files > 1 ? 's' : ''}) | ${fmt(bundle.bytes / 1024, 1)} KB | ≤ 600 KB |`
       : `| dashboard initial JS, gzip | not built (run \`npm run build\`) | ≤ 600 KB |`,

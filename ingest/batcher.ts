@@ -2,7 +2,8 @@
  * Group commit: rows from many requests are written in one insert, and each caller's promise
  * settles only when the insert holding its rows has finished — so an acknowledgement always
  * means "in the store". One insert runs at a time (a chdb connection runs one query at a time);
- * rows that arrive meanwhile wait for the next one.
+ * rows that arrive meanwhile wait for the next one. When a joint insert fails, each caller's
+ * rows are tried again on their own, so one caller's bad rows never fail another's request.
  */
 export interface BatcherOptions {
   /** Flush when this many rows wait. */
@@ -11,14 +12,15 @@ export interface BatcherOptions {
   flushMs: number
 }
 
-interface Waiter {
+interface Waiter<Row> {
+  rows: Row[]
   resolve: () => void
   reject: (e: unknown) => void
 }
 
 export class Batcher<Row> {
-  private pending: Row[] = []
-  private waiters: Waiter[] = []
+  private waiters: Waiter<Row>[] = []
+  private pendingRows = 0
   private timer: NodeJS.Timeout | undefined
   private inFlight: Promise<void> | undefined
 
@@ -30,22 +32,17 @@ export class Batcher<Row> {
   /** Resolves once `rows` are written; rejects if the write that held them failed. */
   add(rows: Row[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve()
-    for (const r of rows) this.pending.push(r)
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }))
-    if (this.pending.length >= this.opts.flushRows) this.kick()
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ rows, resolve, reject }))
+    this.pendingRows += rows.length
+    if (this.pendingRows >= this.opts.flushRows) this.kick()
     else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushMs)
     return done
   }
 
-  /** Rows accepted but not yet written. */
-  get depth(): number {
-    return this.pending.length
-  }
-
   /** Writes everything pending and waits for it. */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.inFlight) {
-      if (this.inFlight) await this.inFlight.catch(() => undefined)
+    while (this.waiters.length > 0 || this.inFlight) {
+      if (this.inFlight) await this.inFlight
       else this.kick()
     }
   }
@@ -55,19 +52,37 @@ export class Batcher<Row> {
       clearTimeout(this.timer)
       this.timer = undefined
     }
-    if (this.inFlight || this.pending.length === 0) return
-    const rows = this.pending
+    if (this.inFlight || this.waiters.length === 0) return
     const waiters = this.waiters
-    this.pending = []
     this.waiters = []
-    this.inFlight = this.write(rows).then(
-      () => waiters.forEach((w) => w.resolve()),
-      (e) => waiters.forEach((w) => w.reject(e)),
-    )
-    void this.inFlight.finally(() => {
+    this.pendingRows = 0
+    this.inFlight = this.writeAll(waiters).finally(() => {
       this.inFlight = undefined
-      if (this.pending.length >= this.opts.flushRows) this.kick()
-      else if (this.pending.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushMs)
+      if (this.pendingRows >= this.opts.flushRows) this.kick()
+      else if (this.waiters.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushMs)
     })
+  }
+
+  /** Never rejects: every waiter is settled with its own outcome. */
+  private async writeAll(waiters: Waiter<Row>[]): Promise<void> {
+    const rows = waiters.length === 1 ? waiters[0]!.rows : waiters.flatMap((w) => w.rows)
+    try {
+      await this.write(rows)
+      for (const w of waiters) w.resolve()
+      return
+    } catch (e) {
+      if (waiters.length === 1) {
+        waiters[0]!.reject(e)
+        return
+      }
+    }
+    for (const w of waiters) {
+      try {
+        await this.write(w.rows)
+        w.resolve()
+      } catch (e) {
+        w.reject(e)
+      }
+    }
   }
 }

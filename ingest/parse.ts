@@ -7,7 +7,7 @@ export type ParsedRow = { index: number; value: unknown } | { index: number; err
 
 export class BodyError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413,
     message: string,
   ) {
     super(message)

@@ -73,6 +73,11 @@ export interface IngestOptions {
 }
 
 const FUTURE_TOLERANCE_MS = 10 * 60 * 1000
+/**
+ * Events older than this are refused: nothing real is that late, and one batch spanning more
+ * months than ClickHouse inserts into at once (100 partitions) would fail everyone's insert.
+ */
+const MAX_AGE_MS = 5 * 366 * 86_400_000
 
 function inScope(path: MicroGridPath, scope: Scope): boolean {
   if (scope === 'city') return true
@@ -92,6 +97,8 @@ export class Ingest {
   private recentOld = new Map<string, string>()
   private readonly recentMax: number
   private readonly now: () => number
+  /** Rows handed to the store but not yet acknowledged: a concurrent resend waits for them. */
+  private readonly inFlight = new Map<string, { fp: string; stored: Promise<void> }>()
   readonly stats = { accepted: 0, duplicates: 0, rejected: 0 }
 
   constructor(private readonly opts: IngestOptions) {
@@ -124,6 +131,7 @@ export class Ingest {
     const result = await this.accept(kind, values, source, indexOf)
     const rejected = [...preRejected, ...result.rejected]
     rejected.sort((a, b) => a.index - b.index)
+    this.stats.rejected += preRejected.length
     return { ...result, rejected }
   }
 
@@ -139,6 +147,7 @@ export class Ingest {
     const rows: Array<ReportRow | VisitRow> = []
     const fingerprints: string[] = []
     const inBatch = new Map<string, { index: number; fp: string }>()
+    const waitFor = new Set<Promise<void>>()
     let duplicates = 0
 
     for (let i = 0; i < values.length; i++) {
@@ -156,6 +165,10 @@ export class Ingest {
         rejected.push({ index, error: `row ${index}: at: is more than 10 minutes in the future (${e.at})` })
         continue
       }
+      if (at < receivedAt - MAX_AGE_MS) {
+        rejected.push({ index, error: `row ${index}: at: is more than 5 years in the past (${e.at})` })
+        continue
+      }
       const path = registry.microGridPath(e.micro_grid)
       if (!path) {
         rejected.push({ index, error: `row ${index}: micro_grid: unknown micro-grid "${e.micro_grid}"` })
@@ -166,7 +179,9 @@ export class Ingest {
         continue
       }
       const row = kind === 'reports' ? reportRow(e as ReportEvent, at, path, received, source) : visitRow(e as VisitEvent, at, path, received, source)
-      const fp = JSON.stringify(e)
+      // The stored row without its arrival facts: the same event sent again, in any key order
+      // or by another source, has the same fingerprint.
+      const fp = JSON.stringify({ ...row, received_at: '', source: '' })
       const seen = inBatch.get(e.event_id)
       if (seen) {
         if (seen.fp === fp) duplicates++
@@ -175,8 +190,16 @@ export class Ingest {
       }
       inBatch.set(e.event_id, { index, fp })
       const key = `${kind}:${e.event_id}`
-      if ((this.recentYoung.get(key) ?? this.recentOld.get(key)) === fp) {
+      const pending = this.inFlight.get(key)
+      const known = this.recentYoung.get(key) ?? this.recentOld.get(key) ?? pending?.fp
+      if (known !== undefined) {
+        if (known !== fp) {
+          rejected.push({ index, error: `row ${index}: event_id: "${e.event_id}" was already received with different content` })
+          continue
+        }
         duplicates++
+        // A duplicate of rows still being written is only a duplicate once they are stored.
+        if (pending) waitFor.add(pending.stored)
         continue
       }
       rows.push(row)
@@ -184,24 +207,29 @@ export class Ingest {
     }
 
     if (rows.length > 0) {
+      const stored = kind === 'reports' ? this.batchers.reports.add(rows as ReportRow[]) : this.batchers.visits.add(rows as VisitRow[])
+      const keys = rows.map((r) => `${kind}:${r.event_id}`)
+      keys.forEach((k, i) => this.inFlight.set(k, { fp: fingerprints[i]!, stored }))
       try {
-        await (kind === 'reports' ? this.batchers.reports.add(rows as ReportRow[]) : this.batchers.visits.add(rows as VisitRow[]))
+        await stored
+        // Remembered only once stored: a failed write must not turn the client's retry into a "duplicate".
+        keys.forEach((k, i) => this.remember(k, fingerprints[i]!))
       } catch (e) {
         throw new StoreUnavailableError(e)
+      } finally {
+        for (const k of keys) if (this.inFlight.get(k)?.stored === stored) this.inFlight.delete(k)
       }
-      // Remembered only once stored: a failed write must not turn the client's retry into a "duplicate".
-      rows.forEach((r, i) => this.remember(`${kind}:${r.event_id}`, fingerprints[i]!))
       for (const l of this.listeners) l(kind, rows as ReportRow[] | VisitRow[])
+    }
+    try {
+      await Promise.all(waitFor)
+    } catch (e) {
+      throw new StoreUnavailableError(e)
     }
     this.stats.accepted += rows.length
     this.stats.duplicates += duplicates
     this.stats.rejected += rejected.length
     return { accepted: rows.length, duplicates, rejected }
-  }
-
-  /** Rows waiting for the next insert, both streams. */
-  get depth(): number {
-    return this.batchers.reports.depth + this.batchers.visits.depth
   }
 
   async drain(): Promise<void> {

@@ -21,6 +21,12 @@ export interface DemoHandle {
 
 const MONTH_MS = 30.44 * 86_400_000
 
+class DemoStopped extends Error {
+  constructor() {
+    super('the demo was stopped')
+  }
+}
+
 /**
  * Keeps up to `window` sends in flight: while the server validates one batch the store inserts
  * the previous one. `send` resolves when there is room; `flush` waits for all and rethrows the
@@ -103,12 +109,21 @@ export async function startDemo(deps: { config: Config; store: Store; keys: KeyS
   const now = Date.now()
   const empty = Number(last.report_events) === 0 && Number(last.visit_events) === 0
   // From the stream that reaches least far: a replayed range has the same event ids (the history
-  // is deterministic), so the overlap dedupes instead of counting twice.
-  const reach = Math.min(parseChTime(last.reports_max_at) ?? 0, parseChTime(last.visits_max_at) ?? 0)
-  const from = empty ? now - config.demoBackfillMonths * MONTH_MS : Math.min(reach + 1, now)
+  // is deterministic), so the overlap dedupes instead of counting twice. Never further back than
+  // a first start would go.
+  const reaches = [parseChTime(last.reports_max_at), parseChTime(last.visits_max_at)].filter((t): t is number => t !== null && t > 0)
+  const earliest = now - config.demoBackfillMonths * MONTH_MS
+  const from = empty || reaches.length === 0 ? earliest : Math.min(Math.max(Math.min(...reaches) + 1, earliest), now)
 
+  let stopped = false
   const liveSink = httpSink(deps.url, secret)
-  const backfillSink = windowedSink(liveSink, 3)
+  const backfillSink = windowedSink(
+    {
+      // Stopping during a first start's backfill ends it at the next batch, not an hour later.
+      send: (kind, rows) => (stopped ? Promise.reject(new DemoStopped()) : liveSink.send(kind, rows)),
+    },
+    3,
+  )
   let backfilling = true
   const sim = createSimulator({
     places: deps.registry.places as never,
@@ -147,12 +162,14 @@ export async function startDemo(deps: { config: Config; store: Store; keys: KeyS
     await backfillSink.flush()
     log.info('demo backfill done', { ...counts, seconds: (Date.now() - started) / 1000 })
   })()
-  let stopped = false
   const started = backfilled.finally(() => (backfilling = false)).then(
     () => {
       if (!stopped) sim.start()
     },
-    (e: unknown) => log.error('demo backfill failed', { error: String(e) }),
+    (e: unknown) => {
+      if (e instanceof DemoStopped) log.info('demo backfill stopped')
+      else log.error('demo backfill failed', { error: String(e) })
+    },
   )
   return {
     backfilled,

@@ -31,7 +31,12 @@ export interface GridPulse {
   close(): Promise<void>
 }
 
-export async function startGridPulse(config: Config, log: Logger = createLogger('gridpulse')): Promise<GridPulse> {
+export interface StartOptions {
+  /** The clock of ingest checks and live figures (ms); tests pin "today" with it. */
+  now?: () => number
+}
+
+export async function startGridPulse(config: Config, log: Logger = createLogger('gridpulse'), opts: StartOptions = {}): Promise<GridPulse> {
   const store = await createStore(config)
   const applied = await migrate(store.admin)
   if (applied.length > 0) log.info('migrations applied', { versions: applied })
@@ -49,13 +54,15 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
   const keys = new KeyStore(store.admin)
   await keys.load()
   let createdIngestKey: string | undefined
-  if (config.ingestKey) {
+  // DESIGN §8: the env keys are created on first start only; later starts never overwrite a key
+  // an admin may have rotated or revoked.
+  if (config.ingestKey && !(await keys.exists('env-ingest'))) {
     await keys.put({ id: 'env-ingest', kind: 'ingest', name: 'GRIDPULSE_INGEST_KEY', scope: 'city' }, config.ingestKey)
-  } else if (keys.count('ingest') === 0) {
+  } else if (!config.ingestKey && keys.count('ingest') === 0) {
     createdIngestKey = newSecret('ingest')
     await keys.put({ id: 'first-ingest', kind: 'ingest', name: 'first ingest key', scope: 'city' }, createdIngestKey)
   }
-  if (config.displayToken) {
+  if (config.displayToken && !(await keys.exists('env-display'))) {
     await keys.put({ id: 'env-display', kind: 'display', name: 'GRIDPULSE_DISPLAY_TOKEN', scope: 'city' }, config.displayToken)
   }
 
@@ -65,6 +72,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     flushRows: config.ingest.flushRows,
     flushMs: config.ingest.flushMs,
     maxBatchRows: config.ingest.maxBatchRows,
+    now: opts.now,
   })
   const sla = slaTable()
   const hub = new LiveHub({
@@ -75,6 +83,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     tickMs: config.live.tickMs,
     idleRecomputeMs: config.live.idleRecomputeMs,
     log,
+    now: opts.now,
   })
   ingest.onAccepted((kind, rows) => {
     if (kind === 'reports') hub.onReports(rows as ReportRow[])

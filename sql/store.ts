@@ -34,7 +34,7 @@ async function embeddedClient(dir: string): Promise<ClickHouseClient> {
 }
 
 function serverClient(url: string): ClickHouseClient {
-  return createClient({ url, request_timeout: 60_000, clickhouse_settings: { date_time_input_format: 'best_effort' } })
+  return createClient({ url, request_timeout: 60_000 })
 }
 
 export async function createStore(opts: StoreOptions): Promise<Store> {

@@ -49,6 +49,13 @@ export class KeyStore {
     return this.bySecretHash.get(sha256(secret))
   }
 
+  /** Whether a key with this id was ever created (revoked or not). */
+  async exists(id: string): Promise<boolean> {
+    const rs = await this.client.query({ query: 'SELECT count() AS n FROM api_keys WHERE id = {id:String}', query_params: { id }, format: 'JSONEachRow' })
+    const [row] = await rs.json<{ n: number | string }>()
+    return Number(row?.n ?? 0) > 0
+  }
+
   count(kind: KeyKind): number {
     let n = 0
     for (const k of this.bySecretHash.values()) if (k.kind === kind) n++

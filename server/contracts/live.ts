@@ -79,7 +79,7 @@ export interface LiveSnapshot {
   yesterday: Pick<TodayFigures, 'reported' | 'resolved'>
   /** Response times (minutes from reported) of stages completed today. */
   response: { verify: Percentiles; dispatch: Percentiles; resolve: Percentiles; close: Percentiles }
-  /** Level of the children below, or null for a community's grids. */
+  /** Level of the children below (a community's children are its general grids). */
   childLevel: 'district' | 'street' | 'community' | 'grid'
   children: ChildFigures[]
   /**

@@ -65,7 +65,7 @@ CREATE TABLE report_state
     community     SimpleAggregateFunction(max, LowCardinality(String)) COMMENT 'Community code',
     street        SimpleAggregateFunction(max, LowCardinality(String)) COMMENT 'Street code',
     district      SimpleAggregateFunction(max, LowCardinality(String)) COMMENT 'District code',
-    category      SimpleAggregateFunction(max, LowCardinality(String)) COMMENT 'Category (from the reported event)',
+    category      SimpleAggregateFunction(max, LowCardinality(String)) COMMENT 'Category of the reported event; empty until it arrives',
     channel       SimpleAggregateFunction(max, LowCardinality(String)) COMMENT 'Channel of the report',
     reporter_role SimpleAggregateFunction(max, LowCardinality(String)) COMMENT 'Who reported',
     severity      SimpleAggregateFunction(max, UInt8) COMMENT 'Highest severity seen',
@@ -91,7 +91,7 @@ SELECT
     max(community) AS community,
     max(street) AS street,
     max(district) AS district,
-    max(category) AS category,
+    maxIf(category, type = 'reported') AS category,
     max(channel) AS channel,
     max(reporter_role) AS reporter_role,
     max(severity) AS severity,
@@ -105,6 +105,33 @@ SELECT
     maxIf(toNullable(at), type = 'reopened') AS reopened_at,
     maxIf(toNullable(at), type = 'rejected') AS rejected_at
 FROM report_events
+GROUP BY report_id;
+
+CREATE VIEW report_current AS
+SELECT
+    report_id,
+    max(micro_grid) AS micro_grid,
+    max(grid) AS grid,
+    max(community) AS community,
+    max(street) AS street,
+    max(district) AS district,
+    max(category) AS category,
+    max(channel) AS channel,
+    max(reporter_role) AS reporter_role,
+    max(severity) AS severity,
+    min(first_at) AS first_at,
+    max(last_at) AS last_at,
+    min(reported_at) AS reported_at,
+    min(verified_at) AS verified_at,
+    min(dispatched_at) AS dispatched_at,
+    max(resolved_at) AS resolved_at,
+    max(closed_at) AS closed_at,
+    max(reopened_at) AS reopened_at,
+    max(rejected_at) AS rejected_at,
+    rejected_at IS NULL AND (closed_at IS NULL OR (reopened_at IS NOT NULL AND reopened_at > closed_at)) AS is_open,
+    resolved_at IS NULL OR (reopened_at IS NOT NULL AND reopened_at > resolved_at) AS is_unresolved,
+    coalesce(verified_at, dispatched_at, resolved_at, closed_at, rejected_at) IS NULL AS is_unverified
+FROM report_state
 GROUP BY report_id;
 
 CREATE TABLE visit_events

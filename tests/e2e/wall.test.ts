@@ -35,7 +35,7 @@ async function kpi(page: Page): Promise<number> {
 function reports(n: number) {
   return Array.from({ length: n }, (_, i) => {
     const id = `E2E-${process.pid}-${Date.now()}-${i}`
-    return { event_id: `${id}-r`, report_id: id, type: 'reported', at: new Date(Date.now() - 1000).toISOString(), micro_grid: microGrid, category: i === 0 ? 'emergency' : 'clutter', channel: 'phone', reporter_role: 'resident', note: '电梯困人，已通知物业' }
+    return { event_id: `${id}-r`, report_id: id, type: 'reported', at: new Date(app.now() - 1000).toISOString(), micro_grid: microGrid, category: i === 0 ? 'emergency' : 'clutter', channel: 'phone', reporter_role: 'resident', note: '电梯困人，已通知物业' }
   })
 }
 

@@ -17,7 +17,7 @@ const nextId = (p: string) => `${p}-${process.pid}-${++seq}`
 
 function reported(microGrid: string, over: Record<string, unknown> = {}) {
   const reportId = nextId('R')
-  return { event_id: `${reportId}-reported`, report_id: reportId, type: 'reported', at: iso(Date.now() - 1000), micro_grid: microGrid, category: 'flying_wire_charging', channel: 'wechat', reporter_role: 'mobile_worker', ...over }
+  return { event_id: `${reportId}-reported`, report_id: reportId, type: 'reported', at: iso(app.now() - 1000), micro_grid: microGrid, category: 'flying_wire_charging', channel: 'wechat', reporter_role: 'mobile_worker', ...over }
 }
 
 beforeAll(async () => {
@@ -78,7 +78,7 @@ describe('ingest → store → live wall', () => {
       '{not json',
       JSON.stringify(reported('nowhere.m1')),
       JSON.stringify(reported(dawanMicroGrid, { category: 'pothole' })),
-      JSON.stringify(reported(dawanMicroGrid, { at: iso(Date.now() + 3_600_000) })),
+      JSON.stringify(reported(dawanMicroGrid, { at: iso(app.now() + 3_600_000) })),
       JSON.stringify({ ...reported(dawanMicroGrid), mood: 'grumpy' }),
       JSON.stringify(reported(dawanMicroGrid)),
     ].join('\n')
@@ -122,9 +122,27 @@ describe('ingest → store → live wall', () => {
     city.socket.close()
   })
 
+  it('answers two concurrent sends of one event with one accept and one duplicate', async () => {
+    const ev = reported(dawanMicroGrid)
+    const [a, b] = await Promise.all([app.post('reports', ev), app.post('reports', ev)])
+    expect([a.body.accepted, b.body.accepted].sort()).toEqual([0, 1])
+    expect(a.body.duplicates + b.body.duplicates).toBe(1)
+  })
+
+  it('refuses an event id reused with different content, and events from before any plausible past', async () => {
+    const ev = reported(dawanMicroGrid)
+    expect((await app.post('reports', ev)).body.accepted).toBe(1)
+    const clash = await app.post('reports', [{ ...ev, category: 'sanitation' }, { ...reported(dawanMicroGrid), at: '0001-01-01T00:00:00Z' }])
+    expect(clash.status).toBe(400)
+    expect(clash.body.rejected).toEqual([
+      { index: 0, error: `row 0: event_id: "${ev.event_id}" was already received with different content` },
+      { index: 1, error: 'row 1: at: is more than 5 years in the past (0001-01-01T00:00:00Z)' },
+    ])
+  })
+
   it('takes response times from the lifecycle, whatever order its events arrive in', async () => {
     const community = dawanMicroGrid.split('.').slice(0, 3).join('.')
-    const t0 = Date.now() - 12 * 60_000
+    const t0 = app.now() - 12 * 60_000
     const r = reported(dawanMicroGrid, { at: iso(t0), category: 'public_facility' })
     const id = r.report_id
     // Resolved arrives first, then verified, then reported.
@@ -172,7 +190,7 @@ describe('ingest → store → live wall', () => {
   it('stores visits', async () => {
     const res = await app.post('visits', {
       event_id: nextId('V'),
-      at: iso(Date.now() - 5000),
+      at: iso(app.now() - 5000),
       micro_grid: dawanMicroGrid,
       worker_id: 'W-1',
       worker_role: 'family_doctor',

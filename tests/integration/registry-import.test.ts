@@ -14,6 +14,8 @@ import { loadPlaces } from '../../ingest/registry/store.ts'
 const run = promisify(execFile)
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-import-'))
 const TSX = path.resolve('node_modules/.bin/tsx')
+// The command must write to the temp embedded store, whatever the developer's shell points at.
+const env = (dataDir: string) => ({ ...process.env, DATA_DIR: dataDir, CLICKHOUSE_URL: '' })
 
 const csv = [
   'code,level,parent,name,name_en,households,key_households,lat,lon',
@@ -31,7 +33,7 @@ describe('registry import command', () => {
   it('refuses a bad CSV naming the line and column, and writes nothing', async () => {
     const bad = path.join(dir, 'bad.csv')
     fs.writeFileSync(bad, csv.replace(',64,9,', ',sixty,9,'))
-    const err = await run(TSX, ['ingest/registry/import-cli.ts', bad], { env: { ...process.env, DATA_DIR: path.join(dir, 'data') } }).then(
+    const err = await run(TSX, ['ingest/registry/import-cli.ts', bad], { env: env(path.join(dir, 'data')) }).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
     )
@@ -43,7 +45,7 @@ describe('registry import command', () => {
   it('imports a CSV into the store, with households summed up the tree', async () => {
     const good = path.join(dir, 'places.csv')
     fs.writeFileSync(good, csv)
-    const { stdout } = await run(TSX, ['ingest/registry/import-cli.ts', good], { env: { ...process.env, DATA_DIR: path.join(dir, 'data') } })
+    const { stdout } = await run(TSX, ['ingest/registry/import-cli.ts', good], { env: env(path.join(dir, 'data')) })
     expect(stdout).toContain('imported 6 places: 1 districts, 1 streets, 1 communities, 1 grids, 1 micro-grids')
     const store = await createStore({ dataDir: path.join(dir, 'data') })
     try {

@@ -13,12 +13,15 @@ import { createLogger } from '../../server/log.ts'
 import type { ClientToServerEvents, LivePatch, LiveSnapshot, ServerToClientEvents, SubscribeAck } from '../../server/contracts/live.ts'
 import type { IngestResult } from '../../server/contracts/ingest.ts'
 import { applyMergePatch } from '../../server/contracts/mergePatch.ts'
+import { localDayStart } from '../../server/live/localTime.ts'
 
 export const INGEST_KEY = 'test-ingest-key-0123456789'
 export const DISPLAY_TOKEN = 'test-display-token-0123456789'
 
 export interface TestApp extends GridPulse {
   dataDir: string
+  /** The app's clock: real time shifted so "today" started 12 hours ago, whenever tests run. */
+  now: () => number
   post(kind: 'reports' | 'visits', body: unknown, opts?: { key?: string | null; ndjson?: boolean }): Promise<{ status: number; body: IngestResult & { error?: string }; headers: Headers }>
   stopAndClean(): Promise<void>
 }
@@ -39,10 +42,15 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     {},
   )
-  const gp = await startGridPulse(config, createLogger('test', true))
+  // Pinned to local noon (Asia/Shanghai) so figures of "today" never straddle midnight.
+  const realStart = Date.now()
+  const noon = localDayStart(realStart, config.tz) + 12 * 3_600_000
+  const now = () => noon + (Date.now() - realStart)
+  const gp = await startGridPulse(config, createLogger('test', true), { now })
   return {
     ...gp,
     dataDir,
+    now,
     async post(kind, body, opts = {}) {
       const headers: Record<string, string> = { 'content-type': opts.ndjson ? 'application/x-ndjson' : 'application/json' }
       const key = opts.key === undefined ? INGEST_KEY : opts.key

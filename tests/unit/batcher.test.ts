@@ -78,4 +78,31 @@ describe('group commit', () => {
     w.releases[1]!()
     await expect(q).resolves.toBeUndefined()
   })
+
+  it('retries each caller on its own when a joint write fails, so one bad caller fails alone', async () => {
+    const w = controlledWriter()
+    const b = new Batcher(w.write, { flushRows: 3, flushMs: 10_000 })
+    const good = b.add([1])
+    const bad = b.add([2, 3])
+    await tick()
+    expect(w.writes).toEqual([[1, 2, 3]])
+    w.releases[0]!(new Error('too many partitions'))
+    await tick()
+    expect(w.writes[1]).toEqual([1])
+    w.releases[1]!()
+    await tick()
+    expect(w.writes[2]).toEqual([2, 3])
+    w.releases[2]!(new Error('too many partitions'))
+    await expect(good).resolves.toBeUndefined()
+    await expect(bad).rejects.toThrow('too many partitions')
+  })
+
+  it('drain writes what is pending and waits for it', async () => {
+    const written: number[][] = []
+    const b = new Batcher(async (rows: number[]) => void written.push(rows), { flushRows: 100, flushMs: 60_000 })
+    const p = b.add([1, 2])
+    await b.drain()
+    await p
+    expect(written).toEqual([[1, 2]])
+  })
 })
