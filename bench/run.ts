@@ -43,7 +43,7 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-bench-'))
   const gp = await startGridPulse(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY, LIVE_TICK_MS: '50' }, {}),
+    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY }, {}),
     createLogger('bench', true),
   )
   const micro = gp.registry().places.filter((p) => p.level === 'micro_grid').map((p) => p.code)
