@@ -1,17 +1,24 @@
 /**
  * The app factory: express routes + the Socket.IO `/live` namespace over one HTTP server.
  * It takes its dependencies and owns no process-wide state, so tests start it on port 0.
+ * Every route and socket event checks who is asking (server/auth) before it does anything.
  */
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import express, { type NextFunction, type Request, type Response } from 'express'
-import { Server as IoServer } from 'socket.io'
-import type { ClientToServerEvents, ServerToClientEvents } from './contracts/live.ts'
+import helmet from 'helmet'
+import { Server as IoServer, type Socket } from 'socket.io'
+import type { ClientToServerEvents, Scope, ServerToClientEvents } from './contracts/live.ts'
 import type { Place } from './contracts/registry.ts'
-import type { KeyStore, ApiKey } from './auth/keys.ts'
 import type { LiveHub } from './live/hub.ts'
 import { ScopeError } from './live/hub.ts'
+import { Auth, HttpError, requirePermission, requireScope } from './auth/http.ts'
+import { can, scopeCovers, type Principal } from './auth/principal.ts'
+import type { LoginThrottle } from './auth/throttle.ts'
+import { sessionRoutes } from './routes/session.ts'
+import { adminRoutes } from './routes/admin.ts'
+import type { SlaStore } from './sla.ts'
 import type { Ingest } from '../ingest/pipeline.ts'
 import { StoreUnavailableError } from '../ingest/pipeline.ts'
 import { BodyError } from '../ingest/parse.ts'
@@ -22,38 +29,18 @@ import type { Logger } from './log.ts'
 export interface AppDeps {
   ingest: Ingest
   hub: LiveHub
-  keys: KeyStore
+  auth: Auth
+  throttle: LoginThrottle
+  sla: SlaStore
+  importRegistry: (places: Place[]) => Promise<void>
   registry: () => Registry
   maxBodyBytes: number
+  /** Session cookies only over HTTPS (production). */
+  secureCookies: boolean
   /** Built dashboard to serve; skipped when the folder does not exist. */
   dashboardDir: string
   isReady: () => boolean
   log: Logger
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message)
-  }
-}
-
-function bearer(req: Request): string | undefined {
-  const h = req.headers.authorization
-  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null
-  return m?.[1]
-}
-
-function requireIngestKey(keys: KeyStore, req: Request): ApiKey {
-  const secret = bearer(req)
-  if (!secret) throw new HttpError(401, 'send an ingest key as "Authorization: Bearer <key>"', { 'WWW-Authenticate': 'Bearer' })
-  const key = keys.verify(secret)
-  if (!key) throw new HttpError(401, 'this key is not valid (unknown or revoked)', { 'WWW-Authenticate': 'Bearer' })
-  if (key.kind !== 'ingest') throw new HttpError(403, `a ${key.kind} token may not send events; use an ingest key`)
-  return key
 }
 
 const placeJson = (p: Place) => ({
@@ -68,50 +55,66 @@ const placeJson = (p: Place) => ({
   lon: p.lon,
 })
 
+/** The places a principal may list: its scope's subtree, plus the ancestors for a breadcrumb. */
+function visiblePlaces(registry: Registry, scope: Scope): Place[] {
+  if (scope === 'city') return [...registry.places]
+  const code = scope.slice(scope.indexOf(':') + 1)
+  const ancestors = new Set(registry.ancestors(code).map((p) => p.code))
+  return registry.places.filter((p) => ancestors.has(p.code) || registry.ancestors(p.code).some((a) => a.code === code))
+}
+
+type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>
+
 export function createApp(deps: AppDeps) {
+  const { auth } = deps
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff')
-    res.setHeader('Referrer-Policy', 'no-referrer')
-    next()
-  })
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'connect-src': ["'self'"], 'img-src': ["'self'", 'data:'] } } }))
 
   app.get('/healthz', (_req, res) => {
     if (deps.isReady()) res.json({ ok: true })
     else res.status(503).json({ ok: false, error: 'starting' })
   })
 
+  app.use('/api', auth.middleware())
+  app.use('/api/v1/session', sessionRoutes(auth, deps.throttle, deps.secureCookies))
+  app.use('/api/v1/admin', adminRoutes({ auth, sla: deps.sla, importRegistry: deps.importRegistry }))
+
   app.get('/api/v1/registry', (_req, res) => {
-    res.json({ places: deps.registry().places.map(placeJson) })
+    const p = requirePermission(res, 'live:read')
+    res.json({ places: visiblePlaces(deps.registry(), p.scope).map(placeJson) })
   })
 
-  app.get('/api/v1/live', async (req, res, next) => {
+  app.get('/api/v1/live', async (req, res) => {
+    const p = requirePermission(res, 'live:read')
+    const scope = req.query.scope ?? p.scope
     try {
-      res.json(await deps.hub.snapshot(req.query.scope ?? 'city'))
+      const snapshot = await deps.hub.snapshot(scope)
+      requireScope(deps.registry(), p, snapshot.scope)
+      res.json(snapshot)
     } catch (e) {
-      next(e instanceof ScopeError ? new HttpError(400, e.message) : e)
+      throw e instanceof ScopeError ? new HttpError(400, e.message) : e
     }
   })
 
   const raw = express.raw({ type: () => true, limit: deps.maxBodyBytes })
   for (const kind of ['reports', 'visits'] as EventKind[]) {
-    app.post(`/api/v1/${kind}`, async (req, res, next) => {
-      try {
-        if (!deps.isReady()) throw new HttpError(503, 'starting; try again shortly', { 'Retry-After': '2' })
-        const key = requireIngestKey(deps.keys, req)
-        // Auth is checked before the body is read, so an unauthenticated client can't make us parse megabytes.
-        await new Promise<void>((resolve, reject) => raw(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
-        const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-        if (body.length === 0) throw new HttpError(400, 'the body is empty; send a JSON object, a JSON array or NDJSON')
-        const result = await deps.ingest.acceptBody(kind, body, req.headers['content-type'], { name: key.name, scope: key.scope })
-        res.status(result.accepted === 0 && result.duplicates === 0 ? 400 : 200).json(result)
-      } catch (e) {
-        next(e)
-      }
+    app.post(`/api/v1/${kind}`, async (req, res) => {
+      if (!deps.isReady()) throw new HttpError(503, 'starting; try again shortly', { 'Retry-After': '2' })
+      // Auth is checked before the body is read, so an unauthenticated client can't make us parse megabytes.
+      const key = requirePermission(res, 'events:write')
+      await new Promise<void>((resolve, reject) => raw(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
+      const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+      if (body.length === 0) throw new HttpError(400, 'the body is empty; send a JSON object, a JSON array or NDJSON')
+      const result = await deps.ingest.acceptBody(kind, body, req.headers['content-type'], { name: key.name, scope: key.scope })
+      res.status(result.accepted === 0 && result.duplicates === 0 ? 400 : 200).json(result)
     })
   }
+
+  app.use('/api', (_req, res) => {
+    res.status(404).json({ error: 'no such route' })
+  })
 
   if (fs.existsSync(path.join(deps.dashboardDir, 'index.html'))) {
     app.use(express.static(deps.dashboardDir, { index: false, maxAge: '1h' }))
@@ -120,10 +123,6 @@ export function createApp(deps: AppDeps) {
       res.sendFile(path.join(deps.dashboardDir, 'index.html'))
     })
   }
-
-  app.use('/api', (_req, res) => {
-    res.status(404).json({ error: 'no such route' })
-  })
 
   // Every failure becomes a JSON answer with the right status; never a stack trace, never a hang.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -158,6 +157,35 @@ export function createApp(deps: AppDeps) {
 
   const server = http.createServer(app)
   const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false })
-  deps.hub.attach(io.of('/live'))
+  const nsp = io.of('/live')
+
+  // Who may connect: a signed-in user (session cookie) or a display token (auth.token).
+  nsp.use((socket, next) => {
+    try {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token
+      const p = auth.resolve({ cookie: socket.handshake.headers.cookie, token: typeof token === 'string' && token !== '' ? token : undefined, ip: socket.handshake.address, route: 'socket /live' })
+      if (!p) return next(new Error('sign in first (or pass a display token)'))
+      if (!can(p, 'live:read')) return next(new Error(`${p.kind === 'user' ? `role ${p.role}` : `an ${p.kind} key`} may not read live figures`))
+      ;(socket as LiveSocket).data.principal = p
+      next()
+    } catch (e) {
+      next(new Error(e instanceof HttpError ? e.message : 'not allowed'))
+    }
+  })
+
+  // Revocation reaches open sockets at once: a signed-out session or a revoked key drops them.
+  const dropWhere = (match: (p: Principal) => boolean) => {
+    for (const s of nsp.sockets.values()) {
+      const p = (s as LiveSocket).data.principal
+      if (p && match(p)) s.disconnect(true)
+    }
+  }
+  auth.deps.sessions.onEnd((session) => dropWhere((p) => p.sessionId === session.idHash))
+  auth.deps.keys.onRevoke((id) => dropWhere((p) => p.kind !== 'user' && p.id === id))
+
+  deps.hub.attach(nsp, (socket, scope) => {
+    const p = (socket as LiveSocket).data.principal
+    return scopeCovers(deps.registry(), p.scope, scope) ? undefined : `${scope} is outside your scope (${p.scope})`
+  })
   return { app, server, io }
 }

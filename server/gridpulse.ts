@@ -8,12 +8,18 @@ import type { Config } from './config.ts'
 import { createStore, type Store } from '../sql/store.ts'
 import { migrate } from '../sql/migrate.ts'
 import { Registry } from '../ingest/registry/registry.ts'
-import { loadPlaces, savePlaces } from '../ingest/registry/store.ts'
+import { loadPlaces, replaceRegistry, savePlaces } from '../ingest/registry/store.ts'
 import { demoRegistry } from '../ingest/registry/demo.ts'
 import { Ingest, type ReportRow } from '../ingest/pipeline.ts'
-import { KeyStore, newSecret } from './auth/keys.ts'
+import { KeyStore } from './auth/keys.ts'
+import { UserStore } from './auth/users.ts'
+import { SessionStore } from './auth/sessions.ts'
+import { Audit } from './auth/audit.ts'
+import { Auth } from './auth/http.ts'
+import { LoginThrottle } from './auth/throttle.ts'
+import { bootstrapAccounts, type FirstStart } from './auth/bootstrap.ts'
 import { LiveHub } from './live/hub.ts'
-import { slaTable } from './sla.ts'
+import { SlaStore } from './sla.ts'
 import { createApp } from './app.ts'
 import { createLogger, type Logger } from './log.ts'
 import { startDemo, type DemoHandle } from './demo.ts'
@@ -25,8 +31,8 @@ export interface GridPulse {
   ingest: Ingest
   hub: LiveHub
   registry: () => Registry
-  /** Secret of the ingest key created at this start, if one was (else undefined). */
-  createdIngestKey: string | undefined
+  /** Secrets made at this start, to print once. */
+  firstStart: FirstStart
   demo: DemoHandle | undefined
   close(): Promise<void>
 }
@@ -47,24 +53,22 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     await savePlaces(store.admin, places)
     log.info('demo registry created', { places: places.length })
   }
-  const registry = new Registry(places)
+  let registry = new Registry(places)
   const getRegistry = () => registry
   if (registry.size === 0) log.warn('the registry is empty: import one with `npm run registry:import -- file.csv`; every event is rejected until then')
 
   const keys = new KeyStore(store.admin)
-  await keys.load()
-  let createdIngestKey: string | undefined
-  // DESIGN §8: the env keys are created on first start only; later starts never overwrite a key
-  // an admin may have rotated or revoked.
-  if (config.ingestKey && !(await keys.exists('env-ingest'))) {
-    await keys.put({ id: 'env-ingest', kind: 'ingest', name: 'GRIDPULSE_INGEST_KEY', scope: 'city' }, config.ingestKey)
-  } else if (!config.ingestKey && keys.count('ingest') === 0) {
-    createdIngestKey = newSecret('ingest')
-    await keys.put({ id: 'first-ingest', kind: 'ingest', name: 'first ingest key', scope: 'city' }, createdIngestKey)
-  }
-  if (config.displayToken && !(await keys.exists('env-display'))) {
-    await keys.put({ id: 'env-display', kind: 'display', name: 'GRIDPULSE_DISPLAY_TOKEN', scope: 'city' }, config.displayToken)
-  }
+  const users = new UserStore(store.admin)
+  const sessions = new SessionStore(store.admin)
+  const sla = new SlaStore(store.admin)
+  await Promise.all([keys.load(), users.load(), sessions.load(), sla.load()])
+  const firstStart = await bootstrapAccounts(config, users, keys, registry).catch(async (e: unknown) => {
+    // A refused first start (e.g. no admin password in production) must not leave the store open.
+    await store.close()
+    throw e
+  })
+  const audit = new Audit(store.admin, log)
+  const auth = new Auth({ users, sessions, keys, audit, registry: getRegistry })
 
   const ingest = new Ingest({
     writer: store.writer,
@@ -74,11 +78,10 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     maxBatchRows: config.ingest.maxBatchRows,
     now: opts.now,
   })
-  const sla = slaTable()
   const hub = new LiveHub({
     reader: store.reader,
     registry: getRegistry,
-    sla: () => sla,
+    sla: () => sla.table(),
     tz: config.tz,
     tickMs: config.live.tickMs,
     idleRecomputeMs: config.live.idleRecomputeMs,
@@ -95,9 +98,17 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
   const { server, io } = createApp({
     ingest,
     hub,
-    keys,
+    auth,
+    throttle: new LoginThrottle(),
+    sla,
+    importRegistry: async (next) => {
+      await replaceRegistry(store.admin, next)
+      registry = new Registry(await loadPlaces(store.admin))
+      await hub.refresh()
+    },
     registry: getRegistry,
     maxBodyBytes: config.ingest.maxBodyBytes,
+    secureCookies: config.production,
     dashboardDir: config.dashboardDir,
     isReady: () => ready,
     log,
@@ -123,7 +134,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     ingest,
     hub,
     registry: getRegistry,
-    createdIngestKey,
+    firstStart,
     demo,
     async close() {
       if (closed) return
@@ -137,6 +148,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
         server.closeAllConnections()
       })
       await ingest.drain().catch((e: unknown) => log.error('drain on close failed', { error: String(e) }))
+      await audit.flush()
       await store.close()
     },
   }

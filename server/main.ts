@@ -1,6 +1,7 @@
 /** `npm start`: runs GridPulse with the configuration from the environment (see README). */
 import { ConfigError, loadConfig } from './config.ts'
 import { startGridPulse } from './gridpulse.ts'
+import { DEMO_PASSWORD } from './auth/bootstrap.ts'
 import { createLogger } from './log.ts'
 
 const log = createLogger('gridpulse')
@@ -16,13 +17,24 @@ async function main(): Promise<void> {
     }
     throw e
   }
-  const gp = await startGridPulse(config, log)
-  console.log(`\nGridPulse is running: ${gp.url}/  (wall)`)
-  console.log(`  store: ${gp.store.engine === 'embedded' ? `embedded ClickHouse in ${config.dataDir}` : 'ClickHouse server'}; demo: ${config.demo}`)
-  if (gp.createdIngestKey) {
-    console.log(`  first ingest key (shown once, keep it): ${gp.createdIngestKey}`)
-    console.log(`  try: curl -H 'Authorization: Bearer ${gp.createdIngestKey}' -H 'Content-Type: application/json' ${gp.url}/api/v1/reports -d '{...}'`)
+  const gp = await startGridPulse(config, log).catch((e: unknown) => {
+    if (e instanceof ConfigError) {
+      console.error(`Configuration error: ${e.message}`)
+      process.exit(2)
+    }
+    throw e
+  })
+  const fs = gp.firstStart
+  const lines = [``, `GridPulse is running: ${gp.url}/`]
+  lines.push(`  store: ${gp.store.engine === 'embedded' ? `embedded ClickHouse in ${config.dataDir}` : 'ClickHouse server'}; demo: ${config.demo}`)
+  if (fs.kioskToken) lines.push(`  wall (kiosk link, demo): ${gp.url}/?scope=street:qingbaijiang.dawan&token=${fs.kioskToken}`)
+  if (fs.demoUsers.length > 0) lines.push(`  demo sign-ins (demo mode only): ${fs.demoUsers.map((u) => `${u.username} (${u.role}, ${u.scope})`).join('; ')} — password "${DEMO_PASSWORD}"`)
+  if (fs.adminPassword) lines.push(`  first admin: admin / ${fs.adminPassword}   (shown once; sign in at ${gp.url}/login and change it)`)
+  if (fs.ingestKey) {
+    lines.push(`  first ingest key (shown once, keep it): ${fs.ingestKey}`)
+    lines.push(`  try: curl -H 'Authorization: Bearer ${fs.ingestKey}' -H 'Content-Type: application/json' ${gp.url}/api/v1/reports -d '{...}'`)
   }
+  console.log(lines.join('\n'))
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

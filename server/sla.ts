@@ -2,9 +2,11 @@
  * Service levels per category (DESIGN §4): a report must be verified within `verifyMin` and
  * resolved within `resolveMin` minutes of being reported; open past either, it is overdue.
  * Defaults below follow the articles' examples (a lift rescue in 10 minutes, a broken kerb
- * replaced the next day); issue 3 makes them editable by an admin.
+ * replaced the next day); an admin may change them (`SlaStore`, `PUT /api/v1/admin/sla`).
  */
+import type { ClickHouseClient } from '@clickhouse/client'
 import { CATEGORIES, type Category } from '../ingest/schema.ts'
+import { chTime } from '../sql/queries.ts'
 
 export interface Sla {
   verifyMin: number
@@ -40,5 +42,45 @@ export function slaTable(sla: Record<Category, Sla> = DEFAULT_SLA): SlaTable {
     resolveMin: CATEGORIES.map((c) => sla[c].resolveMin),
     defaultVerifyMin: sla.other.verifyMin,
     defaultResolveMin: sla.other.resolveMin,
+  }
+}
+
+/** The SLA in force: defaults overridden by what an admin saved in `sla_settings`. */
+export class SlaStore {
+  private current: Record<Category, Sla> = { ...DEFAULT_SLA }
+  private tableCache: SlaTable = slaTable(this.current)
+
+  constructor(private readonly client: ClickHouseClient) {}
+
+  async load(): Promise<void> {
+    const rs = await this.client.query({ query: 'SELECT category, verify_min, resolve_min FROM sla_settings FINAL', format: 'JSONEachRow' })
+    const next = { ...DEFAULT_SLA }
+    for (const r of await rs.json<{ category: string; verify_min: number; resolve_min: number }>()) {
+      if ((CATEGORIES as readonly string[]).includes(r.category)) next[r.category as Category] = { verifyMin: Number(r.verify_min), resolveMin: Number(r.resolve_min) }
+    }
+    this.apply(next)
+  }
+
+  get(): Record<Category, Sla> {
+    return this.current
+  }
+
+  table(): SlaTable {
+    return this.tableCache
+  }
+
+  async set(sla: Record<Category, Sla>, by: string): Promise<void> {
+    const now = chTime(Date.now())
+    await this.client.insert({
+      table: 'sla_settings',
+      values: CATEGORIES.map((c) => ({ category: c, verify_min: sla[c].verifyMin, resolve_min: sla[c].resolveMin, updated_at: now, updated_by: by })),
+      format: 'JSONEachRow',
+    })
+    this.apply(sla)
+  }
+
+  private apply(sla: Record<Category, Sla>): void {
+    this.current = { ...sla }
+    this.tableCache = slaTable(this.current)
   }
 }

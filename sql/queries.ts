@@ -38,3 +38,9 @@ export function parseChTime(v: string | null | undefined): number | null {
   if (v === null || v === undefined || v === '') return null
   return Date.parse(v.replace(' ', 'T') + 'Z')
 }
+
+let versionSeq = 0
+/** A version for last-write-wins tables (ReplacingMergeTree(version)): later writes, higher. */
+export function nextVersion(): number {
+  return Date.now() * 1000 + (versionSeq++ % 1000)
+}

@@ -1,14 +1,15 @@
 /**
  * `npm run registry:import -- places.csv`: imports a real registry into the store in DATA_DIR
  * (or CLICKHOUSE_URL). The embedded store belongs to one process at a time, so stop GridPulse
- * first when it runs embedded. Re-importing a code replaces that place (newest wins).
+ * first when it runs embedded (or use the admin page, which imports into the running server).
+ * The file is the whole registry: places it does not list are removed.
  */
 import fs from 'node:fs'
 import { loadConfig } from '../../server/config.ts'
 import { createStore } from '../../sql/store.ts'
 import { migrate } from '../../sql/migrate.ts'
 import { RegistryCsvError, registryFromCsv } from './csv.ts'
-import { savePlaces } from './store.ts'
+import { replaceRegistry } from './store.ts'
 
 async function main(): Promise<number> {
   const file = process.argv[2]
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
   const store = await createStore(loadConfig())
   try {
     await migrate(store.admin)
-    await savePlaces(store.admin, places)
+    await replaceRegistry(store.admin, places)
   } finally {
     await store.close()
   }

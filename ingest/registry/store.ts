@@ -31,8 +31,19 @@ export async function loadPlaces(client: ClickHouseClient): Promise<Place[]> {
   }))
 }
 
+/**
+ * Makes `places` the registry: writes a new version of each, and marks every place in force
+ * that is not among them as removed.
+ */
+export async function replaceRegistry(client: ClickHouseClient, places: readonly Place[]): Promise<void> {
+  const keep = new Set(places.map((p) => p.code))
+  const gone = (await loadPlaces(client)).filter((p) => !keep.has(p.code))
+  await savePlaces(client, places)
+  if (gone.length > 0) await savePlaces(client, gone, true)
+}
+
 /** Writes places (a new version of each; the latest wins). */
-export async function savePlaces(client: ClickHouseClient, places: readonly Place[]): Promise<void> {
+export async function savePlaces(client: ClickHouseClient, places: readonly Place[], removed = false): Promise<void> {
   const values = places.map((p) => ({
     code: p.code,
     level: p.level,
@@ -43,6 +54,7 @@ export async function savePlaces(client: ClickHouseClient, places: readonly Plac
     key_households: p.keyHouseholds,
     lat: p.lat,
     lon: p.lon,
+    removed: removed ? 1 : 0,
   }))
   for (let i = 0; i < values.length; i += 10_000) {
     await client.insert({ table: 'places', values: values.slice(i, i + 10_000), format: 'JSONEachRow' })

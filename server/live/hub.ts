@@ -44,6 +44,7 @@ export class LiveHub {
   private computing: Promise<void> | undefined
   private timer: NodeJS.Timeout | undefined
   private nsp: LiveNamespace | undefined
+  private deny: (socket: Socket<ClientToServerEvents, ServerToClientEvents>, scope: Scope) => string | undefined = () => undefined
   private readonly now: () => number
   /** For `npm run bench` (and /metrics later): computes done, ticks skipped while one ran. */
   readonly stats = { computes: 0, skippedTicks: 0 }
@@ -52,9 +53,13 @@ export class LiveHub {
     this.now = opts.now ?? Date.now
   }
 
-  /** Serves `live:subscribe` on the namespace and starts ticking. */
-  attach(nsp: LiveNamespace): void {
+  /**
+   * Serves `live:subscribe` on the namespace and starts ticking. `deny(socket, scope)` returns
+   * why a socket may not see a scope, or undefined when it may.
+   */
+  attach(nsp: LiveNamespace, deny: (socket: Socket<ClientToServerEvents, ServerToClientEvents>, scope: Scope) => string | undefined = () => undefined): void {
     this.nsp = nsp
+    this.deny = deny
     nsp.on('connection', (socket) => this.onConnection(socket))
     this.timer = setInterval(() => this.tick(), this.opts.tickMs)
     this.timer.unref()
@@ -142,6 +147,8 @@ export class LiveHub {
       const raw = typeof req === 'object' && req !== null ? (req as { scope?: unknown }).scope : undefined
       this.snapshot(raw).then(
         (snapshot) => {
+          const denied = this.deny(socket, snapshot.scope)
+          if (denied) return ack({ ok: false, error: denied })
           for (const room of socket.rooms) if (room.startsWith('scope:')) void socket.leave(room)
           void socket.join(`scope:${snapshot.scope}`)
           ack({ ok: true, snapshot })

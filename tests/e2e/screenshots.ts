@@ -28,7 +28,7 @@ const shots: Array<[string, string, number, number]> = [
 ]
 for (const [file, scope, width, height] of shots) {
   const page = await browser.newPage({ viewport: { width, height } })
-  await page.goto(`${gp.url}/?scope=${scope}`)
+  await page.goto(`${gp.url}/?scope=${scope}&token=${gp.firstStart.kioskToken}`)
   await page.waitForSelector('[data-testid="kpi-reported"][data-value]')
   await new Promise((r) => setTimeout(r, 2500))
   await page.screenshot({ path: path.join('docs', file) })

@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { startTestApp, type TestApp } from '../support/app.ts'
+import { DISPLAY_TOKEN, startTestApp, type TestApp } from '../support/app.ts'
 import { launchChromium } from '../support/browser.ts'
 
 const ARTIFACTS = path.resolve('tests/e2e/artifacts')
@@ -47,7 +47,7 @@ describe('the wall in headless Chromium', () => {
       if (m.type() === 'error') errors.push(m.text())
     })
     page.on('pageerror', (e) => errors.push(String(e)))
-    await page.goto(`${app.url}/?scope=street:qingbaijiang.dawan`)
+    await page.goto(`${app.url}/?scope=street:qingbaijiang.dawan&token=${DISPLAY_TOKEN}`)
     await page.waitForSelector('[data-testid="kpi-reported"][data-value]')
     await expect.poll(() => page.textContent('body')).toContain('大弯街道')
     const before = await kpi(page)
@@ -63,7 +63,7 @@ describe('the wall in headless Chromium', () => {
 
   it('switches to English with ?lang=en', async () => {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
-    await page.goto(`${app.url}/?scope=street:qingbaijiang.dawan&lang=en`)
+    await page.goto(`${app.url}/?scope=street:qingbaijiang.dawan&lang=en&token=${DISPLAY_TOKEN}`)
     await page.waitForSelector('[data-testid="kpi-reported"][data-value]')
     await expect.poll(() => page.textContent('body')).toContain('Dawan')
     await page.close()

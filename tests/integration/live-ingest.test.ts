@@ -164,14 +164,15 @@ describe('ingest → store → live wall', () => {
   })
 
   it('serves the same snapshot over REST and refuses unknown scopes clearly', async () => {
-    const res = await fetch(`${app.url}/api/v1/live?scope=street:qingbaijiang.dawan`)
+    const auth = { authorization: `Bearer ${DISPLAY_TOKEN}` }
+    const res = await fetch(`${app.url}/api/v1/live?scope=street:qingbaijiang.dawan`, { headers: auth })
     expect(res.status).toBe(200)
     const snap = (await res.json()) as { scope: string; name: string; today: { reported: number }; asOf: string; seq: number }
     expect(snap.scope).toBe('street:qingbaijiang.dawan')
     expect(snap.name).toBe('大弯街道')
     expect(typeof snap.today.reported).toBe('number')
     expect(typeof snap.seq).toBe('number')
-    const bad = await fetch(`${app.url}/api/v1/live?scope=street:atlantis`)
+    const bad = await fetch(`${app.url}/api/v1/live?scope=street:atlantis`, { headers: auth })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: string }).error).toBe('unknown street "atlantis"')
     const ack = await subscribeOnce(app.url, 'planet:mars')
@@ -179,7 +180,7 @@ describe('ingest → store → live wall', () => {
   })
 
   it('lists the registry with the real sizes of 大弯街道', async () => {
-    const res = await fetch(`${app.url}/api/v1/registry`)
+    const res = await fetch(`${app.url}/api/v1/registry`, { headers: { authorization: `Bearer ${DISPLAY_TOKEN}` } })
     const { places } = (await res.json()) as { places: Array<{ code: string; level: string; parent: string }> }
     const under = (code: string, level: string) => places.filter((p) => p.level === level && p.code.startsWith(`${code}.`)).length
     expect(under('qingbaijiang.dawan', 'community')).toBe(18)

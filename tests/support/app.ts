@@ -17,6 +17,7 @@ import { localDayStart } from '../../server/live/localTime.ts'
 
 export const INGEST_KEY = 'test-ingest-key-0123456789'
 export const DISPLAY_TOKEN = 'test-display-token-0123456789'
+export const ADMIN_PASSWORD = 'test-admin-password-0123'
 
 export interface TestApp extends GridPulse {
   dataDir: string
@@ -36,6 +37,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       GRIDPULSE_DEMO: 'registry',
       GRIDPULSE_INGEST_KEY: INGEST_KEY,
       GRIDPULSE_DISPLAY_TOKEN: DISPLAY_TOKEN,
+      GRIDPULSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
       LIVE_TICK_MS: '100',
       INGEST_FLUSH_MS: '20',
       ...env,
@@ -68,8 +70,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 
 /** A real Socket.IO client that subscribes and keeps its snapshot current from patches. */
-export async function liveClient(url: string, scope: string): Promise<{ socket: LiveSocket; current: () => LiveSnapshot; patches: LivePatch[]; waitFor: (pred: (s: LiveSnapshot) => boolean, ms?: number) => Promise<LiveSnapshot> }> {
-  const socket: LiveSocket = ioClient(`${url}/live`, { transports: ['websocket'], forceNew: true })
+export async function liveClient(url: string, scope: string, auth: { token?: string; cookie?: string } = { token: DISPLAY_TOKEN }): Promise<{ socket: LiveSocket; current: () => LiveSnapshot; patches: LivePatch[]; waitFor: (pred: (s: LiveSnapshot) => boolean, ms?: number) => Promise<LiveSnapshot> }> {
+  const socket = connectLive(url, auth)
   const patches: LivePatch[] = []
   let snapshot: LiveSnapshot | undefined
   const listeners = new Set<() => void>()
@@ -106,11 +108,36 @@ export async function liveClient(url: string, scope: string): Promise<{ socket: 
   }
 }
 
-export async function subscribeOnce(url: string, scope: unknown): Promise<SubscribeAck> {
-  const socket: LiveSocket = ioClient(`${url}/live`, { transports: ['websocket'], forceNew: true })
+/** A Socket.IO client of `/live`, authenticated by a display token or a session cookie. */
+export function connectLive(url: string, auth: { token?: string; cookie?: string } = { token: DISPLAY_TOKEN }): LiveSocket {
+  return ioClient(`${url}/live`, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    auth: auth.token ? { token: auth.token } : {},
+    extraHeaders: auth.cookie ? { cookie: auth.cookie } : {},
+  })
+}
+
+export async function subscribeOnce(url: string, scope: unknown, auth: { token?: string; cookie?: string } = { token: DISPLAY_TOKEN }): Promise<SubscribeAck> {
+  const socket = connectLive(url, auth)
   try {
     return await socket.timeout(10_000).emitWithAck('live:subscribe', { scope } as { scope: string })
   } finally {
     socket.close()
   }
+}
+
+/** A signed-in browser, as far as the server can tell: its cookie and CSRF token. */
+export interface SignedIn {
+  cookie: string
+  csrf: string
+}
+
+export async function signIn(url: string, username: string, password: string): Promise<SignedIn> {
+  const res = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
+  if (res.status !== 200) throw new Error(`sign-in of ${username} failed: ${res.status} ${await res.text()}`)
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!
+  const body = (await res.json()) as { csrfToken: string }
+  return { cookie, csrf: body.csrfToken }
 }

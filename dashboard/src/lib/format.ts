@@ -28,6 +28,9 @@ export function durationParts(minutes: number | null | undefined): DurationParts
   return { num: compact(minutes / (24 * 60)), unit: 'day', below: false }
 }
 
+/** Until the server says otherwise (a snapshot's `tz`), the deployment zone is the documented default. */
+export const DEFAULT_TZ = 'Asia/Shanghai'
+
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
 function formatter(tz: string, withSeconds: boolean): Intl.DateTimeFormat {
@@ -76,4 +79,24 @@ export function shortPlace(place: string, known: ReadonlySet<string>): string {
   let i = 0
   while (i < parts.length - 1 && known.has(parts[i] ?? '')) i++
   return parts.slice(i).join(' · ')
+}
+
+const dateTimeFormatters = new Map<string, Intl.DateTimeFormat>()
+
+/** "2025-05-01 14:03:22" in the deployment's zone, for admin tables; the raw text if unparseable. */
+export function dateTime(instant: string, tz: string = DEFAULT_TZ): string {
+  const date = new Date(instant)
+  if (Number.isNaN(date.getTime())) return instant
+  let f = dateTimeFormatters.get(tz)
+  if (!f) {
+    const opts: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }
+    try {
+      f = new Intl.DateTimeFormat('en-GB', { ...opts, timeZone: tz })
+    } catch {
+      f = new Intl.DateTimeFormat('en-GB', opts)
+    }
+    dateTimeFormatters.set(tz, f)
+  }
+  const part = Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]))
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`
 }
