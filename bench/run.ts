@@ -14,7 +14,7 @@ import { loadConfig } from '../server/config.ts'
 import { startGridPulse } from '../server/gridpulse.ts'
 import { createLogger } from '../server/log.ts'
 import { chTime } from '../sql/queries.ts'
-import { liveClient } from '../tests/support/app.ts'
+import { DISPLAY_TOKEN, liveClient } from '../tests/support/app.ts'
 import { CATEGORIES } from '../ingest/schema.ts'
 
 const quick = process.argv.includes('--quick')
@@ -43,7 +43,7 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-bench-'))
   const gp = await startGridPulse(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY }, {}),
+    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY, GRIDPULSE_DISPLAY_TOKEN: DISPLAY_TOKEN }, {}),
     createLogger('bench', true),
   )
   const micro = gp.registry().places.filter((p) => p.level === 'micro_grid').map((p) => p.code)

@@ -182,6 +182,10 @@ export function createApp(deps: AppDeps) {
   }
   auth.deps.sessions.onEnd((session) => dropWhere((p) => p.sessionId === session.idHash))
   auth.deps.keys.onRevoke((id) => dropWhere((p) => p.kind !== 'user' && p.id === id))
+  // Sessions also end by expiring, which no event announces: sweep the open sockets now and then.
+  const sweep = setInterval(() => dropWhere((p) => p.sessionId !== undefined && !auth.deps.sessions.alive(p.sessionId)), 30_000)
+  sweep.unref()
+  server.on('close', () => clearInterval(sweep))
 
   deps.hub.attach(nsp, (socket, scope) => {
     const p = (socket as LiveSocket).data.principal

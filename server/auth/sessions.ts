@@ -78,6 +78,12 @@ export class SessionStore {
     return s
   }
 
+  /** Whether the session with this id hash is still live (not ended, not expired). */
+  alive(idHash: string): boolean {
+    const s = this.byHash.get(idHash)
+    return !!s && s.expiresAt > this.now()
+  }
+
   async end(session: Session): Promise<void> {
     if (!this.byHash.delete(session.idHash)) return
     await this.write(session, this.now())
