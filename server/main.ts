@@ -25,9 +25,11 @@ async function main(): Promise<void> {
     throw e
   })
   const fs = gp.firstStart
-  const lines = [``, `GridPulse is running: ${gp.url}/`]
+  const lines = [``]
+  // In demo mode the first thing printed is a link that opens the live wall without signing in.
+  if (fs.kioskToken) lines.push(`GridPulse is running. The wall: ${gp.url}/?scope=street:qingbaijiang.dawan&token=${fs.kioskToken}`)
+  else lines.push(`GridPulse is running: ${gp.url}/  (sign in at ${gp.url}/login)`)
   lines.push(`  store: ${gp.store.engine === 'embedded' ? `embedded ClickHouse in ${config.dataDir}` : 'ClickHouse server'}; demo: ${config.demo}`)
-  if (fs.kioskToken) lines.push(`  wall (kiosk link, demo): ${gp.url}/?scope=street:qingbaijiang.dawan&token=${fs.kioskToken}`)
   if (fs.demoUsers.length > 0) lines.push(`  demo sign-ins (demo mode only): ${fs.demoUsers.map((u) => `${u.username} (${u.role}, ${u.scope})`).join('; ')} — password "${DEMO_PASSWORD}"`)
   if (fs.adminPassword) lines.push(`  first admin: admin / ${fs.adminPassword}   (shown once; sign in at ${gp.url}/login and change it)`)
   if (fs.ingestKey) {
