@@ -10,6 +10,16 @@ export interface BatcherOptions {
   flushRows: number
   /** Flush when the oldest waiting row is this old, ms. */
   flushMs: number
+  /** Refuse new rows while this many wait (memory stays bounded when the store is slow). */
+  maxPendingRows?: number
+}
+
+/** The queue is full: the caller should answer "try again shortly" (503 + Retry-After). */
+export class BatcherFullError extends Error {
+  constructor(readonly pendingRows: number) {
+    super(`${pendingRows} rows are already waiting for the store`)
+    this.name = 'BatcherFullError'
+  }
 }
 
 interface Waiter<Row> {
@@ -21,6 +31,8 @@ interface Waiter<Row> {
 export class Batcher<Row> {
   private waiters: Waiter<Row>[] = []
   private pendingRows = 0
+  /** Rows of the insert under way. */
+  private writingRows = 0
   private timer: NodeJS.Timeout | undefined
   private inFlight: Promise<void> | undefined
 
@@ -29,9 +41,16 @@ export class Batcher<Row> {
     private readonly opts: BatcherOptions,
   ) {}
 
-  /** Resolves once `rows` are written; rejects if the write that held them failed. */
+  /**
+   * Resolves once `rows` are written; rejects if the write that held them failed, or at once
+   * with BatcherFullError when `maxPendingRows` are already waiting.
+   */
   add(rows: Row[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve()
+    const max = this.opts.maxPendingRows
+    if (max !== undefined && this.pendingRows + this.writingRows > 0 && this.pendingRows + this.writingRows + rows.length > max) {
+      return Promise.reject(new BatcherFullError(this.pendingRows + this.writingRows))
+    }
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ rows, resolve, reject }))
     this.pendingRows += rows.length
     if (this.pendingRows >= this.opts.flushRows) this.kick()
@@ -55,9 +74,11 @@ export class Batcher<Row> {
     if (this.inFlight || this.waiters.length === 0) return
     const waiters = this.waiters
     this.waiters = []
+    this.writingRows = this.pendingRows
     this.pendingRows = 0
     this.inFlight = this.writeAll(waiters).finally(() => {
       this.inFlight = undefined
+      this.writingRows = 0
       if (this.pendingRows >= this.opts.flushRows) this.kick()
       else if (this.waiters.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushMs)
     })

@@ -8,7 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import type { IngestResult } from '../server/contracts/ingest.ts'
 import type { Scope } from '../server/contracts/live.ts'
 import { chTime } from '../sql/queries.ts'
-import { Batcher } from './batcher.ts'
+import { Batcher, BatcherFullError } from './batcher.ts'
 import { decodeBody, isNdjson, parseRows } from './parse.ts'
 import { redact } from './redact.ts'
 import type { MicroGridPath, Registry } from './registry/registry.ts'
@@ -54,6 +54,14 @@ export interface VisitRow extends MicroGridPath {
 
 export type AcceptedListener = (kind: EventKind, rows: ReportRow[] | VisitRow[]) => void
 
+/** Too much is already waiting for the store: answer 503 with Retry-After; nothing was kept. */
+export class IngestBusyError extends Error {
+  constructor(cause: BatcherFullError) {
+    super(`ingest is busy: ${cause.message}`)
+    this.name = 'IngestBusyError'
+  }
+}
+
 export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {
     super(`the store did not take the events: ${(cause as Error)?.message ?? String(cause)}`)
@@ -67,6 +75,8 @@ export interface IngestOptions {
   flushRows: number
   flushMs: number
   maxBatchRows: number
+  /** Rows that may wait for the store per stream before requests are refused with 503. */
+  maxPendingRows: number
   /** How many recent event ids to remember for answering `duplicates`. */
   recentIds?: number
   now?: () => number
@@ -104,7 +114,7 @@ export class Ingest {
   constructor(private readonly opts: IngestOptions) {
     this.now = opts.now ?? Date.now
     this.recentMax = opts.recentIds ?? 200_000
-    const batch = { flushRows: opts.flushRows, flushMs: opts.flushMs }
+    const batch = { flushRows: opts.flushRows, flushMs: opts.flushMs, maxPendingRows: opts.maxPendingRows }
     this.batchers = {
       reports: new Batcher<ReportRow>((rows) => this.insert('report_events', rows), batch),
       visits: new Batcher<VisitRow>((rows) => this.insert('visit_events', rows), batch),
@@ -215,7 +225,7 @@ export class Ingest {
         // Remembered only once stored: a failed write must not turn the client's retry into a "duplicate".
         keys.forEach((k, i) => this.remember(k, fingerprints[i]!))
       } catch (e) {
-        throw new StoreUnavailableError(e)
+        throw e instanceof BatcherFullError ? new IngestBusyError(e) : new StoreUnavailableError(e)
       } finally {
         for (const k of keys) if (this.inFlight.get(k)?.stored === stored) this.inFlight.delete(k)
       }

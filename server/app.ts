@@ -20,7 +20,7 @@ import { sessionRoutes } from './routes/session.ts'
 import { adminRoutes } from './routes/admin.ts'
 import type { SlaStore } from './sla.ts'
 import type { Ingest } from '../ingest/pipeline.ts'
-import { StoreUnavailableError } from '../ingest/pipeline.ts'
+import { IngestBusyError, StoreUnavailableError } from '../ingest/pipeline.ts'
 import { BodyError } from '../ingest/parse.ts'
 import type { EventKind } from '../ingest/schema.ts'
 import type { Registry } from '../ingest/registry/registry.ts'
@@ -137,6 +137,10 @@ export function createApp(deps: AppDeps) {
     } else if (err instanceof BodyError) {
       status = err.status
       message = err.message
+    } else if (err instanceof IngestBusyError) {
+      status = 503
+      message = `${err.message}; nothing from this request was kept, retry shortly`
+      headers = { 'Retry-After': '1' }
     } else if (err instanceof StoreUnavailableError) {
       status = 503
       message = 'the store is not taking events right now; nothing from this request was kept, retry'

@@ -37,6 +37,8 @@ export interface Config {
     flushRows: number
     /** …or when the oldest waiting row is this old, ms. */
     flushMs: number
+    /** Rows that may wait for the store (per stream) before ingest answers 503. */
+    maxPendingRows: number
   }
   live: {
     /** How often the live hub looks for fresh data, ms. */
@@ -135,6 +137,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
       maxBatchRows: int(e, 'INGEST_MAX_BATCH_ROWS', 50_000, 1, 1_000_000),
       flushRows: int(e, 'INGEST_FLUSH_ROWS', 10_000, 1, 1_000_000),
       flushMs: int(e, 'INGEST_FLUSH_MS', 100, 1, 60_000),
+      maxPendingRows: int(e, 'INGEST_MAX_PENDING_ROWS', 200_000, 1, 10_000_000),
     },
     live: {
       tickMs: int(e, 'LIVE_TICK_MS', 250, 20, 60_000),

@@ -76,6 +76,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     flushRows: config.ingest.flushRows,
     flushMs: config.ingest.flushMs,
     maxBatchRows: config.ingest.maxBatchRows,
+    maxPendingRows: config.ingest.maxPendingRows,
     now: opts.now,
   })
   const hub = new LiveHub({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Batcher } from '../../ingest/batcher.ts'
+import { Batcher, BatcherFullError } from '../../ingest/batcher.ts'
 
 /** A store stand-in we control: each write waits until the test releases it. */
 function controlledWriter() {
@@ -104,5 +104,24 @@ describe('group commit', () => {
     await b.drain()
     await p
     expect(written).toEqual([[1, 2]])
+  })
+
+  it('refuses new rows at once when the queue is full, and takes them again once it drains', async () => {
+    const w = controlledWriter()
+    const b = new Batcher(w.write, { flushRows: 2, flushMs: 20, maxPendingRows: 3 })
+    const first = b.add([1, 2])
+    await tick()
+    const second = b.add([3])
+    await expect(b.add([4])).rejects.toThrow(BatcherFullError)
+    w.releases[0]!()
+    await first
+    await new Promise((r) => setTimeout(r, 60))
+    expect(w.writes[1]).toEqual([3])
+    w.releases[1]!()
+    await second
+    const third = b.add([5, 6])
+    await tick()
+    w.releases[2]!()
+    await expect(third).resolves.toBeUndefined()
   })
 })
