@@ -14,7 +14,7 @@ import type { Place } from './contracts/registry.ts'
 import type { LiveHub } from './live/hub.ts'
 import { ScopeError } from './live/hub.ts'
 import { Auth, HttpError, requirePermission, requireScope } from './auth/http.ts'
-import { can, scopeCovers, type Principal } from './auth/principal.ts'
+import { can, scopeCovers, scopeHasPlace, type Principal } from './auth/principal.ts'
 import type { LoginThrottle } from './auth/throttle.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { adminRoutes } from './routes/admin.ts'
@@ -55,12 +55,13 @@ const placeJson = (p: Place) => ({
   lon: p.lon,
 })
 
-/** The places a principal may list: its scope's subtree, plus the ancestors for a breadcrumb. */
+/**
+ * The places a principal may list: its scope's subtree only (the breadcrumb above it comes
+ * with the live snapshot's `path`, names only; the registry's household figures don't).
+ */
 function visiblePlaces(registry: Registry, scope: Scope): Place[] {
   if (scope === 'city') return [...registry.places]
-  const code = scope.slice(scope.indexOf(':') + 1)
-  const ancestors = new Set(registry.ancestors(code).map((p) => p.code))
-  return registry.places.filter((p) => ancestors.has(p.code) || registry.ancestors(p.code).some((a) => a.code === code))
+  return registry.places.filter((p) => scopeHasPlace(registry, scope, p.code))
 }
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>
@@ -148,7 +149,7 @@ export function createApp(deps: AppDeps) {
       deps.log.error('ingest write failed', { error: err.message })
     } else if (e?.type === 'entity.too.large') {
       status = 413
-      message = `the body is larger than ${deps.maxBodyBytes} bytes; split the batch`
+      message = `the body is larger than ${(err as { limit?: number }).limit ?? deps.maxBodyBytes} bytes; split the batch`
     } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       status = e.status
       message = e.message ?? 'bad request'

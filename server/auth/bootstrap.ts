@@ -54,10 +54,20 @@ export async function bootstrapAccounts(config: Config, users: UserStore, keys: 
     await keys.put({ id: 'env-display', kind: 'display', name: 'GRIDPULSE_DISPLAY_TOKEN', scope: 'city' }, config.displayToken)
   }
 
-  if (config.demo !== 'off' && !config.production) {
+  const demoAccounts = config.demo !== 'off' && !config.production
+  if (!demoAccounts) {
+    // Demo accounts have public passwords: once demo mode is off (or in production) they must
+    // not work, whatever an earlier demo start left behind.
+    for (const u of users.list()) if (u.demo && u.disabledAt === null) await users.update(u.id, { disabled: true })
+    if (keys.get('demo-display')?.revokedAt === null) await keys.revoke('demo-display')
+  }
+  if (config.demo !== 'full' && keys.get('demo-simulator')?.revokedAt === null) await keys.revoke('demo-simulator')
+  if (demoAccounts) {
     for (const d of DEMO_USERS) {
       if (!isKnownScope(registry, d.scope)) continue
-      if (!users.byUsername(d.username)) await users.create({ ...d, password: DEMO_PASSWORD, demo: true })
+      const existing = users.byUsername(d.username)
+      if (!existing) await users.create({ ...d, password: DEMO_PASSWORD, demo: true })
+      else if (existing.demo && existing.disabledAt !== null) await users.update(existing.id, { disabled: false })
       out.demoUsers.push({ username: d.username, role: d.role, scope: d.scope })
     }
     out.kioskToken = newSecret('display')

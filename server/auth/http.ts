@@ -3,6 +3,7 @@
  * (session cookie → user; bearer or `?token=` → display token or ingest key) and the guards
  * below answer 401 (who are you?) or 403 (not you, not here) with a clear message.
  */
+import crypto from 'node:crypto'
 import type { NextFunction, Request, Response } from 'express'
 import type { Scope } from '../contracts/live.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
@@ -27,7 +28,13 @@ export function readCookie(header: string | undefined, name: string): string | u
   if (!header) return undefined
   for (const part of header.split(';')) {
     const i = part.indexOf('=')
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim())
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim())
+      } catch {
+        return undefined // a mangled cookie is no cookie, not a 500
+      }
+    }
   }
   return undefined
 }
@@ -53,10 +60,12 @@ export class Auth {
    * session cookie. A token that is given but not valid is an error, never "anonymous": a kiosk
    * with a revoked token must see that, not a login page.
    */
-  resolve(input: { cookie?: string | undefined; token?: string | undefined; ip?: string; route?: string }): Principal | undefined {
+  resolve(input: { cookie?: string | undefined; token?: string | undefined; fromQuery?: boolean; ip?: string; route?: string }): Principal | undefined {
     if (input.token !== undefined) {
       const key = this.deps.keys.verify(input.token)
       if (!key) throw new HttpError(401, 'this token is not valid (unknown, revoked or rotated)', { 'WWW-Authenticate': 'Bearer' })
+      // `?token=` exists for the kiosk link only: a secret in a URL ends up in logs and history.
+      if (input.fromQuery && key.kind !== 'display') throw new HttpError(401, 'only a display token may be passed as ?token=; send this key as "Authorization: Bearer …"')
       this.deps.audit.keyUsed(key.id, input.ip ?? '', input.route ?? '')
       return { kind: key.kind, id: key.id, name: key.name, role: key.kind, scope: key.scope }
     }
@@ -72,8 +81,9 @@ export class Auth {
     return (req: Request, res: Response, next: NextFunction) => {
       try {
         const q = req.query.token
-        const token = bearer(req.headers.authorization) ?? (typeof q === 'string' && q !== '' ? q : undefined)
-        res.locals.principal = this.resolve({ cookie: req.headers.cookie, token, ip: req.ip ?? '', route: `${req.method} ${req.path}` })
+        const header = bearer(req.headers.authorization)
+        const query = req.method === 'GET' && typeof q === 'string' && q !== '' ? q : undefined
+        res.locals.principal = this.resolve({ cookie: req.headers.cookie, token: header ?? query, fromQuery: header === undefined && query !== undefined, ip: req.ip ?? '', route: `${req.method} ${req.path}` })
         next()
       } catch (e) {
         next(e)
@@ -116,5 +126,7 @@ export function requireScope(registry: Registry, p: Principal, scope: Scope): vo
 export function requireCsrf(req: Request, p: Principal): void {
   if (p.kind !== 'user') return
   const sent = req.headers['x-csrf-token']
-  if (typeof sent !== 'string' || sent !== p.csrfToken) throw new HttpError(403, 'missing or wrong CSRF token: send the csrfToken from GET /api/v1/session as X-CSRF-Token')
+  const a = Buffer.from(typeof sent === 'string' ? sent : '')
+  const b = Buffer.from(p.csrfToken ?? '')
+  if (a.length === 0 || a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new HttpError(403, 'missing or wrong CSRF token: send the csrfToken from GET /api/v1/session as X-CSRF-Token')
 }

@@ -35,11 +35,11 @@ export function scopeCovers(registry: Registry, outer: Scope, inner: Scope): boo
   return registry.ancestors(i.code).some((p) => p.code === o.code && p.level === o.level)
 }
 
-/** Whether a micro-grid lies inside a scope. */
-export function scopeHasMicroGrid(registry: Registry, scope: Scope, microGrid: string): boolean {
+/** Whether a place (of any level) lies inside a scope: the scope's place or below it. */
+export function scopeHasPlace(registry: Registry, scope: Scope, code: string): boolean {
   if (scope === 'city') return true
   const s = parseScope(scope)
-  return !!s && registry.ancestors(microGrid).some((p) => p.code === s.code && p.level === s.level)
+  return !!s && registry.ancestors(code).some((p) => p.code === s.code && p.level === s.level)
 }
 
 /** Checks a scope string names a real place of the right level. */

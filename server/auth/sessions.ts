@@ -90,8 +90,9 @@ export class SessionStore {
     for (const l of this.endListeners) l(session)
   }
 
-  async endAllOf(userId: string): Promise<void> {
-    for (const s of [...this.byHash.values()]) if (s.userId === userId) await this.end(s)
+  /** Ends every session of a user, except the one with `keepIdHash` if given. */
+  async endAllOf(userId: string, keepIdHash?: string): Promise<void> {
+    for (const s of [...this.byHash.values()]) if (s.userId === userId && s.idHash !== keepIdHash) await this.end(s)
   }
 
   private async write(s: Session, revokedAt: number | null): Promise<void> {

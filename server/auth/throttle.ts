@@ -6,6 +6,8 @@
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>()
+  /** Attempts still being checked: counted too, so parallel guesses can't slip past the limit. */
+  private readonly inFlight = new Map<string, number>()
 
   constructor(
     private readonly maxPerUser = 5,
@@ -24,11 +26,30 @@ export class LoginThrottle {
     ] as const) {
       const recent = this.recent(key, now)
       if (recent.length >= max) wait = Math.max(wait, Math.ceil((recent[0]! + this.windowMs - now) / 1000))
+      else if (recent.length + (this.inFlight.get(key) ?? 0) >= max) wait = Math.max(wait, 1)
     }
     return wait
   }
 
+  /** Reserves a place for an attempt about to be checked; call `fail` or `succeed` after. */
+  begin(ip: string, username: string): void {
+    for (const key of this.keys(ip, username)) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1)
+  }
+
+  private end(ip: string, username: string): void {
+    for (const key of this.keys(ip, username)) {
+      const n = (this.inFlight.get(key) ?? 0) - 1
+      if (n > 0) this.inFlight.set(key, n)
+      else this.inFlight.delete(key)
+    }
+  }
+
+  private keys(ip: string, username: string): string[] {
+    return [`ip:${ip}`, `user:${username.trim().toLowerCase()}`]
+  }
+
   fail(ip: string, username: string): void {
+    this.end(ip, username)
     const now = this.now()
     for (const key of [`ip:${ip}`, `user:${username.trim().toLowerCase()}`]) {
       const recent = this.recent(key, now)
@@ -37,7 +58,8 @@ export class LoginThrottle {
     }
   }
 
-  succeed(username: string): void {
+  succeed(ip: string, username: string): void {
+    this.end(ip, username)
     this.failures.delete(`user:${username.trim().toLowerCase()}`)
   }
 

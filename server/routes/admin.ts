@@ -66,6 +66,11 @@ export function adminRoutes(deps: AdminDeps) {
   const record = (req: Request, p: Principal, action: string, target: string, detail = '') =>
     audit.record({ actor: actorOf(p), action, target, ip: req.ip ?? '', detail })
 
+  // Who is asking comes before any body is read: an anonymous caller gets 401, not a parse error.
+  router.use((req, res, next) => {
+    admin(req, res)
+    next()
+  })
   router.use(express.json({ limit: '64kb' }))
 
   router.get('/users', (req, res) => {
@@ -88,17 +93,18 @@ export function adminRoutes(deps: AdminDeps) {
     const target = users.get(String(req.params.id))
     if (!target || !scopeVisible(deps, p, target.scope)) throw new HttpError(404, 'no such user')
     const body = parse(userPatch, req.body)
-    if (target.id === p.id && (body.disabled === true || (body.role !== undefined && body.role !== 'admin'))) {
-      throw new HttpError(400, 'you cannot disable yourself or drop your own admin role')
+    if (target.id === p.id && (body.disabled === true || (body.role !== undefined && body.role !== 'admin') || (body.scope !== undefined && body.scope !== p.scope))) {
+      throw new HttpError(400, 'you cannot disable yourself, drop your own admin role or change your own scope; ask another admin')
     }
     const user = await users.update(target.id, {
       ...body,
       role: body.role as UserView['role'] | undefined,
       scope: body.scope === undefined ? undefined : grantable(p, body.scope),
     })
-    // A changed role, scope, password or status takes effect now: their sessions end (sockets too).
+    // A changed role, scope, password or status takes effect now: their sessions end (sockets
+    // too); changing your own password ends your other sessions, keeping this one.
     if (body.role !== undefined || body.scope !== undefined || body.password !== undefined || body.disabled === true) {
-      if (target.id !== p.id) await sessions.endAllOf(target.id)
+      await sessions.endAllOf(target.id, target.id === p.id ? p.sessionId : undefined)
     }
     record(req, p, 'user.update', user.username, Object.keys(body).filter((k) => k !== 'password').join(',') + (body.password ? ',password' : ''))
     res.json(userView(user))
@@ -178,8 +184,10 @@ export function adminRoutes(deps: AdminDeps) {
   return router
 }
 
-/** Admins see users and keys inside their own scope only. */
+/**
+ * Admins see users and keys inside their own scope only; a city admin sees all of them, also
+ * those whose place a registry import removed (so they can still be disabled or revoked).
+ */
 function scopeVisible(deps: AdminDeps, p: Principal, scope: Scope): boolean {
-  const reg = deps.auth.deps.registry()
-  return isKnownScope(reg, scope) && scopeCovers(reg, p.scope, scope)
+  return p.scope === 'city' || scopeCovers(deps.auth.deps.registry(), p.scope, scope)
 }

@@ -43,13 +43,17 @@ export function sessionRoutes(auth: Auth, throttle: LoginThrottle, secureCookies
       audit.record({ actor: 'anonymous', action: 'session.sign_in', target: username, ok: false, ip, detail: 'throttled' })
       throw new HttpError(429, `too many failed sign-ins; try again in ${wait} s`, { 'Retry-After': String(wait) })
     }
-    const user = await users.authenticate(username, password)
+    throttle.begin(ip, username)
+    const user = await users.authenticate(username, password).catch((e: unknown) => {
+      throttle.fail(ip, username)
+      throw e
+    })
     if (!user) {
       throttle.fail(ip, username)
       audit.record({ actor: 'anonymous', action: 'session.sign_in', target: username, ok: false, ip, detail: 'wrong username or password' })
       throw new HttpError(401, 'wrong username or password')
     }
-    throttle.succeed(username)
+    throttle.succeed(ip, username)
     const { cookie: value, session } = await sessions.create(user.id)
     audit.record({ actor: `user:${user.username}`, action: 'session.sign_in', target: user.username, ip })
     res.setHeader('Set-Cookie', cookie(value, Math.floor(SESSION_TTL_MS / 1000)))

@@ -285,6 +285,81 @@ describe('revocation takes effect at once', () => {
   })
 })
 
+describe('hardening', () => {
+  it('refuses parallel wrong passwords past the limit, not only sequential ones', async () => {
+    const root = callers.admin!
+    expect((await call(root, 'POST', '/api/v1/admin/users', { username: 'parallel-target', role: 'leader', scope: 'city', password: PASSWORD })).status).toBe(201)
+    const attempt = () => fetch(`${app.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'parallel-target', password: 'wrong-password' }) })
+    const statuses = (await Promise.all(Array.from({ length: 12 }, attempt))).map((r) => r.status)
+    expect(statuses.filter((st) => st === 401).length).toBeLessThanOrEqual(5)
+    expect(statuses.filter((st) => st === 429).length).toBeGreaterThanOrEqual(7)
+  })
+
+  it('takes ?token= only for display tokens on reads, never an ingest key', async () => {
+    const viaQuery = await fetch(`${app.url}/api/v1/reports?token=${INGEST_KEY}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report()) })
+    expect(viaQuery.status).toBe(401)
+    const readWithIngest = await fetch(`${app.url}/api/v1/session?token=${INGEST_KEY}`)
+    expect(readWithIngest.status).toBe(401)
+    expect(((await readWithIngest.json()) as { error: string }).error).toMatch(/only a display token may be passed as \?token=/)
+    expect((await fetch(`${app.url}/api/v1/live?token=${DISPLAY_TOKEN}`)).status).toBe(200)
+  })
+
+  it('answers a mangled session cookie with 401, not 500', async () => {
+    const res = await fetch(`${app.url}/api/v1/live`, { headers: { cookie: 'gp_session=%E0%A4%A' } })
+    expect(res.status).toBe(401)
+  })
+
+  it('lets a street admin act on nothing outside the street', async () => {
+    const dawan = callers.dawanAdmin!
+    const adminUser = ((await call(callers.admin!, 'GET', '/api/v1/admin/users')).body.users as Array<{ id: string; username: string }>).find((u) => u.username === 'admin')!
+    expect((await call(dawan, 'PATCH', `/api/v1/admin/users/${adminUser.id}`, { password: 'taken-over-0123' })).status).toBe(404)
+    expect((await call(dawan, 'POST', '/api/v1/admin/keys/env-ingest/revoke')).status).toBe(404)
+    expect((await call(dawan, 'POST', '/api/v1/admin/keys/env-display/rotate')).status).toBe(404)
+    expect((await call(dawan, 'GET', '/api/v1/admin/audit')).status).toBe(403)
+  })
+
+  it('needs the CSRF token on every session write', async () => {
+    const root = callers.admin!
+    const leaderId = ((await call(root, 'GET', '/api/v1/admin/users')).body.users as Array<{ id: string; username: string }>).find((u) => u.username === 'leader')!.id
+    const writes: Array<[string, string, unknown]> = [
+      ['PATCH', `/api/v1/admin/users/${leaderId}`, { displayName: 'x' }],
+      ['POST', '/api/v1/admin/keys/env-display/rotate', undefined],
+      ['POST', '/api/v1/admin/keys/env-display/revoke', undefined],
+      ['PUT', '/api/v1/admin/sla', { sla: { other: { verifyMin: 480, resolveMin: 4320 } } }],
+      ['POST', '/api/v1/admin/registry', 'code,level,parent,name,name_en,households,key_households,lat,lon\n'],
+      ['POST', '/api/v1/admin/users', { username: 'csrf-less', role: 'leader', scope: 'city', password: PASSWORD }],
+    ]
+    for (const [method, path, body] of writes) {
+      const r = await call(root, method, path, body, { csrf: 'omit' })
+      expect([method, path, r.status]).toEqual([method, path, 403])
+    }
+    // Nothing happened: the display token still works.
+    expect((await call(callers.displayCity!, 'GET', '/api/v1/live')).status).toBe(200)
+  })
+
+  it('checks who is asking before reading an admin body', async () => {
+    const res = await fetch(`${app.url}/api/v1/admin/registry`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'x'.repeat(1_000_000) })
+    expect(res.status).toBe(401)
+  })
+
+  it('refuses to change your own scope, and your own new password ends your other sessions', async () => {
+    const me = ((await call(callers.dawanAdmin!, 'GET', '/api/v1/admin/users')).body.users as Array<{ id: string; username: string }>).find((u) => u.username === 'dawan-admin')!
+    const narrow = await call(callers.dawanAdmin!, 'PATCH', `/api/v1/admin/users/${me.id}`, { scope: 'community:qingbaijiang.dawan.tuanjielu' })
+    expect(narrow.status).toBe(400)
+    const other: Caller = { kind: 'session', session: await signIn(app.url, 'dawan-admin', PASSWORD) }
+    expect((await call(callers.dawanAdmin!, 'PATCH', `/api/v1/admin/users/${me.id}`, { password: PASSWORD })).status).toBe(200)
+    expect((await call(other, 'GET', '/api/v1/live')).status).toBe(401)
+    expect((await call(callers.dawanAdmin!, 'GET', '/api/v1/live')).status).toBe(200)
+  })
+
+  it('lists only the caller’s subtree of the registry', async () => {
+    const places = (await call(callers.leader!, 'GET', '/api/v1/registry')).body.places as Array<{ code: string; level: string }>
+    expect(places.some((p) => p.level === 'city' || p.level === 'district')).toBe(false)
+    expect(places.every((p) => p.code === 'qingbaijiang.dawan' || p.code.startsWith('qingbaijiang.dawan.'))).toBe(true)
+    expect(places.filter((p) => p.level === 'micro_grid')).toHaveLength(836)
+  })
+})
+
 describe('registry import by a city admin', () => {
   it('replaces the registry: the CSV is the whole registry, named errors refuse a bad one', async () => {
     const root = callers.admin!
@@ -309,6 +384,11 @@ describe('registry import by a city admin', () => {
       'wenjiang.shouan.wujiachang.g01',
       'wenjiang.shouan.wujiachang.g01.m01',
     ])
+    // Users whose place is gone are still listed for a city admin, and can be disabled.
+    const users = (await call(root, 'GET', '/api/v1/admin/users')).body.users as Array<{ id: string; username: string }>
+    const leader = users.find((u) => u.username === 'leader')
+    expect(leader).toBeDefined()
+    expect((await call(root, 'PATCH', `/api/v1/admin/users/${leader!.id}`, { disabled: true })).status).toBe(200)
     // Events for a micro-grid no longer in the registry are refused, named.
     const gone = await call(callers.ingestCity!, 'POST', '/api/v1/reports', report())
     expect((gone.body.rejected as Array<{ error: string }>)[0]!.error).toMatch(/micro_grid: unknown micro-grid/)

@@ -39,7 +39,7 @@ describe('sign-in throttle', () => {
     t.fail('9.9.9.9', 'c')
     expect(t.retryAfter('9.9.9.9', 'd')).toBe(60)
     expect(t.retryAfter('8.8.8.8', 'd')).toBe(0)
-    t.succeed('a')
+    t.succeed('9.9.9.9', 'a')
     expect(t.retryAfter('8.8.8.8', 'a')).toBe(0)
   })
 })
