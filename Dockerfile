@@ -8,4 +8,5 @@ COPY . .
 RUN npm run build
 ENV NODE_ENV=production PORT=8080 DATA_DIR=/data
 EXPOSE 8080
-CMD ["npx", "tsx", "server/main.ts"]
+# node itself (not the tsx wrapper), so signals reach the process that owns the store.
+CMD ["node", "--import", "tsx", "server/main.ts"]
