@@ -1,9 +1,10 @@
 /**
- * Turns a request body into rows: one JSON object, a JSON array, or NDJSON. A malformed NDJSON
- * line is a failed row (named by its index), not a failed request; malformed JSON fails the
- * request, since no row boundary can be trusted in it.
+ * Turns a request body into rows: one JSON object, a JSON array, or NDJSON. Whatever can be
+ * pinned on one row fails only that row: a malformed or non-UTF-8 NDJSON line, a malformed
+ * element of an otherwise well-formed JSON array. Only a body whose row boundaries can't be
+ * found (say, cut off mid-row) fails as a whole, naming where.
  */
-export type ParsedRow = { index: number; value: unknown } | { index: number; error: string }
+export type ParsedRow = { index: number; value: unknown } | { index: number; error: string; reason: 'json' | 'utf8' }
 
 export class BodyError extends Error {
   constructor(
@@ -16,13 +17,24 @@ export class BodyError extends Error {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-export function decodeBody(body: Buffer | string): string {
-  if (typeof body === 'string') return body
-  try {
-    return utf8.decode(body)
-  } catch {
-    throw new BodyError(400, 'body is not valid UTF-8')
+/** Byte offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0
+  while (i < b.length) {
+    const c = b[i]!
+    if (c < 0x80) {
+      i++
+      continue
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1
+    if (n < 0) return i
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i
+    const c1 = b[i + 1]!
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f) || (c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return i
+    i += n + 1
   }
+  return -1
 }
 
 export function isNdjson(contentType: string | undefined): boolean {
@@ -30,33 +42,126 @@ export function isNdjson(contentType: string | undefined): boolean {
   return ct === 'application/x-ndjson' || ct === 'application/ndjson' || ct === 'application/jsonl'
 }
 
-export function parseRows(text: string, ndjson: boolean, maxRows: number): ParsedRow[] {
-  if (ndjson) {
-    const rows: ParsedRow[] = []
-    const lines = text.split('\n')
-    let index = 0
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!.trim()
-      if (line === '') continue
-      if (index >= maxRows) throw new BodyError(413, `more than ${maxRows} events in one request; split the batch`)
+const tooMany = (maxRows: number) => new BodyError(413, `more than ${maxRows} events in one request; split the batch`)
+
+function parseNdjson(body: Buffer, maxRows: number): ParsedRow[] {
+  const rows: ParsedRow[] = []
+  let whole: string | undefined
+  try {
+    whole = utf8.decode(body)
+  } catch {
+    // Decoded line by line below, so only the bad lines fail.
+  }
+  let index = 0
+  let line = 0
+  let start = 0
+  const lines = whole?.split('\n')
+  for (;;) {
+    let text: string | undefined
+    let bad = -1
+    if (lines) {
+      if (line >= lines.length) break
+      text = lines[line]
+    } else {
+      if (start > body.length) break
+      let end = body.indexOf(0x0a, start)
+      if (end < 0) end = body.length
+      const bytes = body.subarray(start, end)
       try {
-        rows.push({ index, value: JSON.parse(line) })
-      } catch (e) {
-        rows.push({ index, error: `line ${i + 1} is not valid JSON: ${(e as Error).message}` })
+        text = utf8.decode(bytes)
+      } catch {
+        bad = firstInvalidUtf8(bytes)
       }
-      index++
+      start = end + 1
     }
-    if (rows.length === 0) throw new BodyError(400, 'body holds no events')
-    return rows
+    line++
+    if (bad < 0 && text!.trim() === '') continue
+    if (index >= maxRows) throw tooMany(maxRows)
+    if (bad >= 0) {
+      rows.push({ index, error: `line ${line} is not valid UTF-8 (byte ${bad} of the line)`, reason: 'utf8' })
+    } else {
+      try {
+        rows.push({ index, value: JSON.parse(text!) })
+      } catch (e) {
+        rows.push({ index, error: `line ${line} is not valid JSON: ${(e as Error).message}`, reason: 'json' })
+      }
+    }
+    index++
+  }
+  if (rows.length === 0) throw new BodyError(400, 'body holds no events')
+  return rows
+}
+
+/**
+ * Splits a top-level JSON array into the source text of its elements without parsing them,
+ * so one malformed element fails alone. Returns an error naming where when the array itself
+ * is broken (unterminated string or bracket, text after the end).
+ */
+export function splitJsonArray(text: string): { elements: string[] } | { error: string } {
+  let i = text.indexOf('[') + 1
+  const elements: string[] = []
+  let depth = 0
+  let inString = false
+  let start = i
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+      continue
+    }
+    if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) depth++
+    else if (c === 0x7d || c === 0x5d) {
+      if (depth === 0) {
+        if (c === 0x7d) return { error: `an unmatched "}" at character ${i} (in row ${elements.length})` }
+        const last = text.slice(start, i)
+        if (last.trim() !== '' || elements.length > 0) elements.push(last)
+        if (text.slice(i + 1).trim() !== '') return { error: `text after the closing "]" at character ${i + 1}` }
+        return { elements }
+      }
+      depth--
+    } else if (c === 0x2c && depth === 0) {
+      elements.push(text.slice(start, i))
+      start = i + 1
+    }
+  }
+  return { error: `the body ends inside row ${elements.length}${inString ? ' (in a string)' : ''}: cut off?` }
+}
+
+function parseJson(body: Buffer, maxRows: number): ParsedRow[] {
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    throw new BodyError(400, `body is not valid UTF-8 (byte ${firstInvalidUtf8(body)})`)
   }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (e) {
+    if (text.trimStart().startsWith('[')) return parseArrayElements(text, maxRows, (e as Error).message)
     throw new BodyError(400, `body is not valid JSON: ${(e as Error).message}`)
   }
   const list = Array.isArray(value) ? value : [value]
   if (list.length === 0) throw new BodyError(400, 'body holds no events')
-  if (list.length > maxRows) throw new BodyError(413, `more than ${maxRows} events in one request; split the batch`)
+  if (list.length > maxRows) throw tooMany(maxRows)
   return list.map((v, index) => ({ index, value: v }))
+}
+
+function parseArrayElements(text: string, maxRows: number, wholeError: string): ParsedRow[] {
+  const split = splitJsonArray(text)
+  if ('error' in split) throw new BodyError(400, `body is not valid JSON: ${split.error} (${wholeError})`)
+  if (split.elements.length > maxRows) throw tooMany(maxRows)
+  return split.elements.map((src, index) => {
+    try {
+      return { index, value: JSON.parse(src) as unknown }
+    } catch (e) {
+      return { index, error: `row ${index} is not valid JSON: ${(e as Error).message}`, reason: 'json' as const }
+    }
+  })
+}
+
+export function parseRows(body: Buffer, ndjson: boolean, maxRows: number): ParsedRow[] {
+  return ndjson ? parseNdjson(body, maxRows) : parseJson(body, maxRows)
 }

@@ -1,18 +1,34 @@
 /**
- * The ingest pipeline: parse → validate → enrich (registry) → redact → dedupe → batch → store.
- * HTTP routes, the demo simulator and CLIs all go through `accept`, so every source gets the
- * same checks and the same acknowledgement: a result is returned only after the accepted rows
- * are in the store.
+ * The ingest pipeline (DESIGN §3, §7):
+ *
+ *   body → worker thread: parse → validate → enrich → redact → serialise (process.ts)
+ *        → main thread: drop resends (recent ids, in-flight ids)
+ *        → spool: append + fdatasync, group-committed            ← the 2xx is sent here
+ *        → flusher: batch → insert with a deduplication token → commit
+ *
+ * HTTP routes, the demo simulator and `npm run ingest` all go through `acceptBody`, so every
+ * source gets the same checks and the same acknowledgement: durable on local disk. Memory is
+ * bounded everywhere: request bytes in processing (429 past it), spool bytes (503 past it),
+ * the resend memory (a fixed number of ids).
  */
+import path from 'node:path'
+import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { IngestResult } from '../server/contracts/ingest.ts'
+import type { Registry as MetricsRegistry } from 'prom-client'
+import type { IngestResult, Rejection } from '../server/contracts/ingest.ts'
 import type { Scope } from '../server/contracts/live.ts'
-import { chTime } from '../sql/queries.ts'
-import { Batcher, BatcherFullError } from './batcher.ts'
-import { decodeBody, isNdjson, parseRows } from './parse.ts'
-import { redact } from './redact.ts'
-import type { MicroGridPath, Registry } from './registry/registry.ts'
-import { describeIssues, reportEventSchema, visitEventSchema, type EventKind, type ReportEvent, type VisitEvent } from './schema.ts'
+import type { Logger } from '../server/log.ts'
+import { chTime, insertStatement, sql } from '../sql/queries.ts'
+import { RecentIds } from './dedupe.ts'
+import { Flusher } from './flusher.ts'
+import { IngestMetrics } from './metrics.ts'
+import { BodyError, isNdjson } from './parse.ts'
+import type { TickerSource } from './process.ts'
+import type { Registry } from './registry/registry.ts'
+import { COLUMNS, lineIdentity, TABLES } from './rows.ts'
+import type { EventKind } from './schema.ts'
+import { Spool, SpoolFullError, SpoolWriteError, type SpoolBatch } from './spool/spool.ts'
+import { IngestWorkers } from './workers/pool.ts'
 
 /** Who is sending: the ingest key's name and the scope it may write to. */
 export interface IngestSource {
@@ -20,279 +36,268 @@ export interface IngestSource {
   scope: Scope
 }
 
-export interface ReportRow extends MicroGridPath {
-  event_id: string
-  report_id: string
-  type: ReportEvent['type']
-  at: string
-  received_at: string
-  category: string
-  channel: string
-  reporter_role: string
-  severity: number
-  lat: number | null
-  lon: number | null
-  department: string
-  note: string
-  source: string
-}
-
-export interface VisitRow extends MicroGridPath {
-  event_id: string
-  at: string
-  received_at: string
-  worker_id: string
-  worker_role: string
-  household: string
-  groups: string[]
-  kind: string
-  duration_min: number | null
-  follow_up: number
-  note: string
-  source: string
-}
-
-export type AcceptedListener = (kind: EventKind, rows: ReportRow[] | VisitRow[]) => void
-
-/** Too much is already waiting for the store: answer 503 with Retry-After; nothing was kept. */
+/** Too many request bytes are being processed: answer 429 with Retry-After; nothing was kept. */
 export class IngestBusyError extends Error {
-  constructor(cause: BatcherFullError) {
-    super(`ingest is busy: ${cause.message}`)
+  constructor(readonly inFlightBytes: number) {
+    super(`ingest is busy: ${inFlightBytes} bytes of requests are being processed`)
     this.name = 'IngestBusyError'
   }
 }
 
-export class StoreUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`the store did not take the events: ${(cause as Error)?.message ?? String(cause)}`)
-    this.name = 'StoreUnavailableError'
+/** The spool can't take the events (full while the store is away, or its disk failed): 503. */
+export class IngestUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSec: number,
+  ) {
+    super(message)
+    this.name = 'IngestUnavailableError'
   }
 }
 
 export interface IngestOptions {
   writer: ClickHouseClient
-  registry: () => Registry
+  registry: Registry
+  /** Where the spools live (`<dir>/reports`, `<dir>/visits`). */
+  spoolDir: string
+  /** Spooled bytes per stream that may wait for the store before requests get 503. */
+  spoolMaxBytes: number
   flushRows: number
   flushMs: number
   maxBatchRows: number
-  /** Rows that may wait for the store per stream before requests are refused with 503. */
-  maxPendingRows: number
-  /** How many recent event ids to remember for answering `duplicates`. */
-  recentIds?: number
+  /** Request bytes that may be in processing at once before requests get 429. */
+  maxInFlightBytes: number
+  /** Worker threads for parsing and validating (0: on the main thread). */
+  workers: number
+  /** How many recent event ids to remember per stream for answering resends. */
+  recentIds: number
+  metrics: MetricsRegistry
+  log: Logger
   now?: () => number
+  retry?: { minMs: number; maxMs: number }
 }
 
-const FUTURE_TOLERANCE_MS = 10 * 60 * 1000
-/**
- * Events older than this are refused: nothing real is that late, and one batch spanning more
- * months than ClickHouse inserts into at once (100 partitions) would fail everyone's insert.
- */
-const MAX_AGE_MS = 5 * 366 * 86_400_000
-
-function inScope(path: MicroGridPath, scope: Scope): boolean {
-  if (scope === 'city') return true
-  const code = scope.slice(scope.indexOf(':') + 1)
-  return path.district === code || path.street === code || path.community === code
-}
+type Stream = { spool: Spool; flusher: Flusher; recent: RecentIds }
 
 export class Ingest {
-  private readonly batchers: { reports: Batcher<ReportRow>; visits: Batcher<VisitRow> }
-  private readonly listeners: AcceptedListener[] = []
-  /**
-   * Recently stored event ids → row fingerprint, in two generations: when the young one is full
-   * it becomes the old one and the old one is dropped. O(1) per id, unlike evicting a Map's
-   * oldest key, which walks past every deleted entry.
-   */
-  private recentYoung = new Map<string, string>()
-  private recentOld = new Map<string, string>()
-  private readonly recentMax: number
+  private readonly streams: Record<EventKind, Stream>
+  private readonly workers: IngestWorkers
   private readonly now: () => number
-  /** Rows handed to the store but not yet acknowledged: a concurrent resend waits for them. */
-  private readonly inFlight = new Map<string, { fp: string; stored: Promise<void> }>()
+  /** Ids appended to the spool but not yet durable: a concurrent resend waits for them. */
+  private readonly inFlight = new Map<string, { hash: number; durable: Promise<void> }>()
+  private readonly tickerListeners: Array<(items: TickerSource[]) => void> = []
+  private readonly storedListeners: Array<(kind: EventKind, rows: number) => void> = []
+  private inFlightBytes = 0
+  private closing = false
+  readonly metrics: IngestMetrics
   readonly stats = { accepted: 0, duplicates: 0, rejected: 0 }
 
-  constructor(private readonly opts: IngestOptions) {
+  private constructor(
+    private readonly opts: IngestOptions,
+    streams: Record<EventKind, { spool: Spool; recent: RecentIds }>,
+  ) {
     this.now = opts.now ?? Date.now
-    this.recentMax = opts.recentIds ?? 200_000
-    const batch = { flushRows: opts.flushRows, flushMs: opts.flushMs, maxPendingRows: opts.maxPendingRows }
-    this.batchers = {
-      reports: new Batcher<ReportRow>((rows) => this.insert('report_events', rows), batch),
-      visits: new Batcher<VisitRow>((rows) => this.insert('visit_events', rows), batch),
+    this.workers = new IngestWorkers({ size: opts.workers, places: opts.registry.places, log: opts.log })
+    this.metrics = new IngestMetrics(opts.metrics, (s) => {
+      const st = this.streams[s]
+      return { rows: st.spool.pendingRows, bytes: st.spool.pendingBytes, ageMs: st.spool.oldestAgeMs(), failures: st.flusher.failures }
+    })
+    const make = (kind: EventKind): Stream => {
+      const { spool, recent } = streams[kind]
+      const flusher = new Flusher({
+        name: kind,
+        spool,
+        insert: (payloads, token) => this.insert(kind, payloads, token),
+        flushRows: opts.flushRows,
+        flushMs: opts.flushMs,
+        log: opts.log,
+        deadLetterFile: path.join(opts.spoolDir, kind, 'dead-letter.ndjson'),
+        retry: opts.retry,
+        onStored: (batch: SpoolBatch, ms: number) => {
+          this.metrics.storedRows.inc({ stream: kind }, batch.rows)
+          this.metrics.flushSeconds.observe({ stream: kind }, ms / 1000)
+          for (const l of this.storedListeners) l(kind, batch.rows)
+        },
+        onInsertError: () => this.metrics.storeErrors.inc({ stream: kind }),
+        onDeadLetter: (rows) => this.metrics.deadLetterRows.inc({ stream: kind }, rows),
+      })
+      return { spool, recent, flusher }
     }
-  }
-
-  onAccepted(listener: AcceptedListener): void {
-    this.listeners.push(listener)
-  }
-
-  /** Parses a request body and ingests its rows. Throws `BodyError` for a body that holds no rows. */
-  async acceptBody(kind: EventKind, body: Buffer | string, contentType: string | undefined, source: IngestSource): Promise<IngestResult> {
-    const parsed = parseRows(decodeBody(body), isNdjson(contentType), this.opts.maxBatchRows)
-    const values: unknown[] = []
-    const preRejected: IngestResult['rejected'] = []
-    const indexOf: number[] = []
-    for (const p of parsed) {
-      if ('error' in p) preRejected.push({ index: p.index, error: p.error })
-      else {
-        values.push(p.value)
-        indexOf.push(p.index)
-      }
-    }
-    const result = await this.accept(kind, values, source, indexOf)
-    const rejected = [...preRejected, ...result.rejected]
-    rejected.sort((a, b) => a.index - b.index)
-    this.stats.rejected += preRejected.length
-    return { ...result, rejected }
+    this.streams = { reports: make('reports'), visits: make('visits') }
   }
 
   /**
-   * Validates and stores rows; resolves once the accepted ones are in the store.
-   * `rowIndex[i]` is the position of `values[i]` in the request, used to name rejected rows.
+   * Opens the spools (finding what a crash left in them), rebuilds the resend memory from the
+   * spools and the store, and starts moving spooled events into the store.
    */
-  async accept(kind: EventKind, values: readonly unknown[], source: IngestSource, rowIndex?: readonly number[]): Promise<IngestResult> {
-    const registry = this.opts.registry()
-    const receivedAt = this.now()
-    const received = chTime(receivedAt)
-    const rejected: IngestResult['rejected'] = []
-    const rows: Array<ReportRow | VisitRow> = []
-    const fingerprints: string[] = []
-    const inBatch = new Map<string, { index: number; fp: string }>()
-    const waitFor = new Set<Promise<void>>()
-    let duplicates = 0
+  static async open(opts: IngestOptions): Promise<Ingest> {
+    const open = async (kind: EventKind) => ({
+      spool: await Spool.open({ dir: path.join(opts.spoolDir, kind), maxBytes: opts.spoolMaxBytes, now: opts.now, warn: (m, f) => opts.log.warn(m, f) }),
+      recent: new RecentIds(opts.recentIds),
+    })
+    const ingest = new Ingest(opts, { reports: await open('reports'), visits: await open('visits') })
+    await ingest.remember()
+    for (const s of Object.values(ingest.streams)) s.flusher.start()
+    return ingest
+  }
 
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]
-      const index = rowIndex?.[i] ?? i
-      const parsed = kind === 'reports' ? reportEventSchema.safeParse(v) : visitEventSchema.safeParse(v)
-      if (!parsed.success) {
-        const d = describeIssues(parsed.error)
-        rejected.push({ index, error: `row ${index}: ${d.error}` })
-        continue
-      }
-      const e = parsed.data
-      const at = Date.parse(e.at)
-      if (at > receivedAt + FUTURE_TOLERANCE_MS) {
-        rejected.push({ index, error: `row ${index}: at: is more than 10 minutes in the future (${e.at})` })
-        continue
-      }
-      if (at < receivedAt - MAX_AGE_MS) {
-        rejected.push({ index, error: `row ${index}: at: is more than 5 years in the past (${e.at})` })
-        continue
-      }
-      const path = registry.microGridPath(e.micro_grid)
-      if (!path) {
-        rejected.push({ index, error: `row ${index}: micro_grid: unknown micro-grid "${e.micro_grid}"` })
-        continue
-      }
-      if (!inScope(path, source.scope)) {
-        rejected.push({ index, error: `row ${index}: micro_grid: "${e.micro_grid}" is outside this key's scope ${source.scope}` })
-        continue
-      }
-      const row = kind === 'reports' ? reportRow(e as ReportEvent, at, path, received, source) : visitRow(e as VisitEvent, at, path, received, source)
-      // The stored row without its arrival facts: the same event sent again, in any key order
-      // or by another source, has the same fingerprint.
-      const fp = JSON.stringify({ ...row, received_at: '', source: '' })
-      const seen = inBatch.get(e.event_id)
-      if (seen) {
-        if (seen.fp === fp) duplicates++
-        else rejected.push({ index, error: `row ${index}: event_id: "${e.event_id}" is used by row ${seen.index} with different content` })
-        continue
-      }
-      inBatch.set(e.event_id, { index, fp })
-      const key = `${kind}:${e.event_id}`
-      const pending = this.inFlight.get(key)
-      const known = this.recentYoung.get(key) ?? this.recentOld.get(key) ?? pending?.fp
-      if (known !== undefined) {
-        if (known !== fp) {
-          rejected.push({ index, error: `row ${index}: event_id: "${e.event_id}" was already received with different content` })
-          continue
-        }
-        duplicates++
-        // A duplicate of rows still being written is only a duplicate once they are stored.
-        if (pending) waitFor.add(pending.stored)
-        continue
-      }
-      rows.push(row)
-      fingerprints.push(fp)
+  /** New accepted reports recent enough for the live ticker. */
+  onTicker(listener: (items: TickerSource[]) => void): void {
+    this.tickerListeners.push(listener)
+  }
+
+  /** Rows of a stream have reached the store (the live figures can move). */
+  onStored(listener: (kind: EventKind, rows: number) => void): void {
+    this.storedListeners.push(listener)
+  }
+
+  /** A new registry (after an import): requests from now on are checked against it. */
+  setRegistry(registry: Registry): void {
+    this.workers.setRegistry(registry.places)
+  }
+
+  /**
+   * Parses a request body and ingests its rows; resolves once the accepted ones are durable.
+   * Throws BodyError (400/413) for a body that holds no rows, IngestBusyError (429),
+   * IngestUnavailableError (503).
+   */
+  async acceptBody(kind: EventKind, body: Buffer, contentType: string | undefined, source: IngestSource): Promise<IngestResult> {
+    if (this.closing) throw new IngestUnavailableError('ingest is shutting down; retry shortly', 2)
+    if (this.inFlightBytes > 0 && this.inFlightBytes + body.length > this.opts.maxInFlightBytes) {
+      this.metrics.refused.inc({ status: '429', why: 'busy' })
+      throw new IngestBusyError(this.inFlightBytes)
     }
+    this.inFlightBytes += body.length
+    try {
+      return await this.accept(kind, body, contentType, source)
+    } finally {
+      this.inFlightBytes -= body.length
+    }
+  }
 
-    if (rows.length > 0) {
-      const stored = kind === 'reports' ? this.batchers.reports.add(rows as ReportRow[]) : this.batchers.visits.add(rows as VisitRow[])
-      const keys = rows.map((r) => `${kind}:${r.event_id}`)
-      keys.forEach((k, i) => this.inFlight.set(k, { fp: fingerprints[i]!, stored }))
-      try {
-        await stored
-        // Remembered only once stored: a failed write must not turn the client's retry into a "duplicate".
-        keys.forEach((k, i) => this.remember(k, fingerprints[i]!))
-      } catch (e) {
-        throw e instanceof BatcherFullError ? new IngestBusyError(e) : new StoreUnavailableError(e)
-      } finally {
-        for (const k of keys) if (this.inFlight.get(k)?.stored === stored) this.inFlight.delete(k)
+  /** Resolves once everything acknowledged so far is in the store. */
+  async drain(): Promise<void> {
+    await Promise.all(Object.values(this.streams).map((s) => s.flusher.drained()))
+  }
+
+  /**
+   * Stops taking requests, lets the store take what the spool holds for up to `graceMs`, then
+   * stops; anything left stays in the spool for the next start.
+   */
+  async close(graceMs = 5_000): Promise<void> {
+    this.closing = true
+    await Promise.race([this.drain(), new Promise((r) => setTimeout(r, graceMs).unref())])
+    await Promise.all(Object.values(this.streams).map((s) => s.flusher.stop()))
+    await Promise.all(Object.values(this.streams).map((s) => s.spool.close()))
+    await this.workers.close()
+  }
+
+  private async accept(kind: EventKind, body: Buffer, contentType: string | undefined, source: IngestSource): Promise<IngestResult> {
+    const stream = this.streams[kind]
+    const result = await this.workers.run({ kind, body, ndjson: isNdjson(contentType), source, receivedAt: this.now(), maxBatchRows: this.opts.maxBatchRows })
+    if (!result.ok) {
+      if (result.status === 413) this.metrics.refused.inc({ status: '413', why: 'rows' })
+      throw new BodyError(result.status, result.error)
+    }
+    const b = result.batch
+    const rejected: Rejection[] = [...b.rejected]
+    let duplicates = b.duplicates
+    const keep: number[] = []
+    const waitFor = new Set<Promise<void>>()
+    for (let i = 0; i < b.ids.length; i++) {
+      const key = `${kind}:${b.ids[i]}`
+      const pending = this.inFlight.get(key)
+      const known = stream.recent.get(key) ?? pending?.hash
+      if (known === undefined) keep.push(i)
+      else if (known !== b.hashes[i]) {
+        const index = b.indexes[i]!
+        rejected.push({ index, field: 'event_id', reason: 'id_conflict', error: `row ${index}: event_id: "${b.ids[i]}" was already received with different content` })
+      } else {
+        duplicates++
+        // A resend of rows still being written is only a duplicate once they are durable.
+        if (pending) waitFor.add(pending.durable)
       }
-      for (const l of this.listeners) l(kind, rows as ReportRow[] | VisitRow[])
+    }
+    if (keep.length > 0) {
+      const payload = keep.length === b.ids.length ? b.lines : Buffer.concat(keep.map((i) => b.lines.subarray(b.ends[i - 1] ?? 0, b.ends[i])))
+      const durable = stream.spool.append(payload, keep.length)
+      const keys = keep.map((i) => `${kind}:${b.ids[i]}`)
+      keys.forEach((k, j) => this.inFlight.set(k, { hash: b.hashes[keep[j]!]!, durable }))
+      try {
+        await durable
+      } catch (e) {
+        throw this.unavailable(e)
+      } finally {
+        for (const k of keys) if (this.inFlight.get(k)?.durable === durable) this.inFlight.delete(k)
+      }
+      // Remembered only once durable: a failed write must not turn the client's retry into a "duplicate".
+      keys.forEach((k, j) => stream.recent.set(k, b.hashes[keep[j]!]!))
+      const now = this.now()
+      this.metrics.arrivalLag.observeAll(kind, keep.map((i) => Math.max(0, (now - b.ats[i]!) / 1000)))
+      if (b.ticker.length > 0) {
+        const kept = new Set(keep.map((i) => b.ids[i]))
+        const items = b.ticker.filter((t) => kept.has(t.event_id))
+        if (items.length > 0) for (const l of this.tickerListeners) l(items)
+      }
     }
     try {
       await Promise.all(waitFor)
     } catch (e) {
-      throw new StoreUnavailableError(e)
+      throw this.unavailable(e)
     }
-    this.stats.accepted += rows.length
+    rejected.sort((x, y) => x.index - y.index)
+    for (const r of rejected) this.metrics.rejected.inc({ stream: kind, reason: r.reason })
+    this.metrics.accepted.inc({ stream: kind }, keep.length)
+    this.metrics.duplicates.inc({ stream: kind }, duplicates)
+    this.stats.accepted += keep.length
     this.stats.duplicates += duplicates
     this.stats.rejected += rejected.length
-    return { accepted: rows.length, duplicates, rejected }
+    return { accepted: keep.length, duplicates, rejected }
   }
 
-  async drain(): Promise<void> {
-    await Promise.all([this.batchers.reports.drain(), this.batchers.visits.drain()])
-  }
-
-  private remember(key: string, fp: string): void {
-    this.recentYoung.set(key, fp)
-    if (this.recentYoung.size >= this.recentMax / 2) {
-      this.recentOld = this.recentYoung
-      this.recentYoung = new Map()
+  private unavailable(e: unknown): Error {
+    if (e instanceof SpoolFullError) {
+      this.metrics.refused.inc({ status: '503', why: 'spool_full' })
+      return new IngestUnavailableError(`${e.message}; the store is behind or away. Nothing from this request was kept; retry later`, 5)
     }
+    if (e instanceof SpoolWriteError) {
+      this.metrics.refused.inc({ status: '503', why: 'disk' })
+      this.opts.log.error('ingest spool write failed', { error: e.message })
+      return new IngestUnavailableError(`${e.message}. Nothing from this request was kept; retry later`, 10)
+    }
+    return e as Error
   }
 
-  private async insert(table: 'report_events' | 'visit_events', rows: Array<ReportRow | VisitRow>): Promise<void> {
-    await this.opts.writer.insert({ table, values: rows, format: 'JSONEachRow' })
+  private async insert(kind: EventKind, payloads: Buffer[], token: string): Promise<void> {
+    const rs = await this.opts.writer.exec({ query: insertStatement(TABLES[kind], COLUMNS[kind], token), values: Readable.from(payloads, { objectMode: false }) })
+    rs.stream.resume()
   }
-}
 
-function reportRow(e: ReportEvent, at: number, path: MicroGridPath, received: string, source: IngestSource): ReportRow {
-  return {
-    event_id: e.event_id,
-    report_id: e.report_id,
-    type: e.type,
-    at: chTime(at),
-    received_at: received,
-    ...path,
-    category: e.category ?? '',
-    channel: e.channel ?? '',
-    reporter_role: e.reporter_role ?? '',
-    severity: e.severity ?? 0,
-    lat: e.lat ?? null,
-    lon: e.lon ?? null,
-    department: e.department ?? '',
-    note: e.note ? redact(e.note) : '',
-    source: source.name,
-  }
-}
-
-function visitRow(e: VisitEvent, at: number, path: MicroGridPath, received: string, source: IngestSource): VisitRow {
-  return {
-    event_id: e.event_id,
-    at: chTime(at),
-    received_at: received,
-    ...path,
-    worker_id: e.worker_id,
-    worker_role: e.worker_role,
-    household: e.household,
-    groups: [...new Set(e.groups)],
-    kind: e.kind,
-    duration_min: e.duration_min ?? null,
-    follow_up: e.follow_up ? 1 : 0,
-    note: e.note ? redact(e.note) : '',
-    source: source.name,
+  /**
+   * The resend memory after a start: ids still in the spool (read from its lines) and the
+   * newest ids in the store. If the store can't be read now, the spool's ids still count and
+   * older resends are collapsed by the tables' engine instead.
+   */
+  private async remember(): Promise<void> {
+    for (const [kind, s] of Object.entries(this.streams) as Array<[EventKind, Stream]>) {
+      try {
+        const rs = await this.opts.writer.query({
+          query: sql('recent_event_ids'),
+          query_params: { table: TABLES[kind], since: chTime(this.now() - 7 * 86_400_000), limit: Math.floor(this.opts.recentIds / 2) },
+          format: 'JSONCompactEachRow',
+        })
+        const rows = await rs.json<[string, number]>()
+        for (let i = rows.length - 1; i >= 0; i--) s.recent.set(`${kind}:${rows[i]![0]}`, Number(rows[i]![1]))
+      } catch (e) {
+        this.opts.log.warn('could not read recent event ids from the store; resends of older events will be collapsed by the store instead', { stream: kind, error: String(e) })
+      }
+      for await (const payload of s.spool.pendingPayloads()) {
+        for (const line of payload.toString('utf8').split('\n')) {
+          if (line === '') continue
+          const { eventId, hash } = lineIdentity(line)
+          s.recent.set(`${kind}:${eventId}`, hash)
+        }
+      }
+    }
   }
 }

@@ -38,13 +38,31 @@ export type Category = (typeof CATEGORIES)[number]
 /** ISO-8601 date-time with an explicit offset (Z or ±hh:mm); a bare local time is ambiguous. */
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
 
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Whether the calendar parts exist: Date.parse rolls 2026-02-30 over to March, we don't. */
+function realDateTime(s: string): boolean {
+  const y = Number(s.slice(0, 4))
+  const mo = Number(s.slice(5, 7))
+  const d = Number(s.slice(8, 10))
+  const h = Number(s.slice(11, 13))
+  const mi = Number(s.slice(14, 16))
+  const sec = s[16] === ':' ? Number(s.slice(17, 19)) : 0
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+  const days = mo === 2 && !leap ? 28 : DAYS_IN_MONTH[mo - 1]
+  return days !== undefined && d >= 1 && d <= days && h <= 23 && mi <= 59 && sec <= 59 && Number.isFinite(Date.parse(s))
+}
+
 const instant = z
   .string()
   .regex(ISO_WITH_OFFSET, 'must be an ISO-8601 date-time with an offset, e.g. 2026-11-23T09:30:00+08:00')
-  .refine((s) => Number.isFinite(Date.parse(s)), 'is not a real date-time')
+  .refine(realDateTime, 'is not a real date-time (no such day or time)')
 
-const id = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
-const note = z.string().max(2000, 'must be at most 2,000 characters')
+// A lone UTF-16 surrogate can't be stored as UTF-8: refuse it here, not in the store.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+const text = () => z.string().refine((s) => !LONE_SURROGATE.test(s), 'is not valid Unicode (a lone surrogate)')
+const id = (max: number) => text().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+const note = text().max(2000, 'must be at most 2,000 characters')
 
 export const reportEventSchema = z
   .strictObject({
@@ -59,7 +77,7 @@ export const reportEventSchema = z
     lat: z.number().min(-90).max(90).optional(),
     lon: z.number().min(-180).max(180).optional(),
     severity: z.number().int().min(1).max(3).optional(),
-    department: z.string().max(128, 'must be at most 128 characters').optional(),
+    department: text().max(128, 'must be at most 128 characters').optional(),
     note: note.optional(),
   })
   .superRefine((e, ctx) => {

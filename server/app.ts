@@ -3,6 +3,7 @@
  * It takes its dependencies and owns no process-wide state, so tests start it on port 0.
  * Every route and socket event checks who is asking (server/auth) before it does anything.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
@@ -20,7 +21,9 @@ import { sessionRoutes } from './routes/session.ts'
 import { adminRoutes } from './routes/admin.ts'
 import type { SlaStore } from './sla.ts'
 import type { Ingest } from '../ingest/pipeline.ts'
-import { IngestBusyError, StoreUnavailableError } from '../ingest/pipeline.ts'
+import { IngestBusyError, IngestUnavailableError } from '../ingest/pipeline.ts'
+import { WorkerFailedError } from '../ingest/workers/pool.ts'
+import type { Registry as MetricsRegistry } from 'prom-client'
 import { BodyError } from '../ingest/parse.ts'
 import type { EventKind } from '../ingest/schema.ts'
 import type { Registry } from '../ingest/registry/registry.ts'
@@ -35,6 +38,10 @@ export interface AppDeps {
   importRegistry: (places: Place[]) => Promise<void>
   registry: () => Registry
   maxBodyBytes: number
+  /** Prometheus metrics served at /metrics. */
+  metrics: MetricsRegistry
+  /** Bearer token for /metrics; unset: loopback clients only. */
+  metricsToken: string | undefined
   /** Session cookies only over HTTPS (production). */
   secureCookies: boolean
   /** Built dashboard to serve; skipped when the folder does not exist. */
@@ -66,6 +73,16 @@ function visiblePlaces(registry: Registry, scope: Scope): Place[] {
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>
 
+function isLoopback(addr: string | undefined): boolean {
+  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
+}
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && crypto.timingSafeEqual(x, y)
+}
+
 export function createApp(deps: AppDeps) {
   const { auth } = deps
   const app = express()
@@ -76,6 +93,13 @@ export function createApp(deps: AppDeps) {
   app.get('/healthz', (_req, res) => {
     if (deps.isReady()) res.json({ ok: true })
     else res.status(503).json({ ok: false, error: 'starting' })
+  })
+
+  app.get('/metrics', async (req, res) => {
+    const ok = deps.metricsToken ? timingSafeEqualText(req.headers.authorization ?? '', `Bearer ${deps.metricsToken}`) : isLoopback(req.socket.remoteAddress)
+    if (!ok) throw new HttpError(deps.metricsToken ? 401 : 403, deps.metricsToken ? 'send the metrics token as Authorization: Bearer …' : 'metrics are for loopback clients; set GRIDPULSE_METRICS_TOKEN to scrape from elsewhere')
+    res.setHeader('Content-Type', deps.metrics.contentType)
+    res.send(await deps.metrics.metrics())
   })
 
   app.use('/api', auth.middleware())
@@ -139,14 +163,17 @@ export function createApp(deps: AppDeps) {
       status = err.status
       message = err.message
     } else if (err instanceof IngestBusyError) {
-      status = 503
+      status = 429
       message = `${err.message}; nothing from this request was kept, retry shortly`
       headers = { 'Retry-After': '1' }
-    } else if (err instanceof StoreUnavailableError) {
+    } else if (err instanceof IngestUnavailableError) {
       status = 503
-      message = 'the store is not taking events right now; nothing from this request was kept, retry'
-      headers = { 'Retry-After': '5' }
-      deps.log.error('ingest write failed', { error: err.message })
+      message = err.message
+      headers = { 'Retry-After': String(err.retryAfterSec) }
+    } else if (err instanceof WorkerFailedError) {
+      status = 500
+      message = `${err.message}; nothing from this request was kept`
+      deps.log.error('ingest worker failed on a request', { error: err.message })
     } else if (e?.type === 'entity.too.large') {
       status = 413
       message = `the body is larger than ${(err as { limit?: number }).limit ?? deps.maxBodyBytes} bytes; split the batch`

@@ -5,6 +5,7 @@
  * `process.env`, then the defaults below. Each value is parsed and checked here, so a bad
  * value stops start-up with a message naming the variable, never a surprise later.
  */
+import os from 'node:os'
 import path from 'node:path'
 
 export type DemoMode = 'full' | 'registry' | 'off'
@@ -37,8 +38,14 @@ export interface Config {
     flushRows: number
     /** …or when the oldest waiting row is this old, ms. */
     flushMs: number
-    /** Rows that may wait for the store (per stream) before ingest answers 503. */
-    maxPendingRows: number
+    /** Spooled bytes per stream that may wait for the store before ingest answers 503. */
+    spoolMaxBytes: number
+    /** Request bytes in processing at once before ingest answers 429. */
+    maxInFlightBytes: number
+    /** Worker threads that parse and validate request bodies (0: the main thread). */
+    workers: number
+    /** Event ids remembered per stream to answer resends as duplicates. */
+    recentIds: number
   }
   live: {
     /** How often the live hub looks for fresh data, ms. */
@@ -48,6 +55,8 @@ export interface Config {
   }
   /** Where the built dashboard lives; served when present. */
   dashboardDir: string
+  /** Bearer token for `GET /metrics`; unset: only loopback clients may scrape. */
+  metricsToken: string | undefined
 }
 
 type Env = Record<string, string | undefined>
@@ -137,12 +146,16 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
       maxBatchRows: int(e, 'INGEST_MAX_BATCH_ROWS', 50_000, 1, 1_000_000),
       flushRows: int(e, 'INGEST_FLUSH_ROWS', 10_000, 1, 1_000_000),
       flushMs: int(e, 'INGEST_FLUSH_MS', 100, 1, 60_000),
-      maxPendingRows: int(e, 'INGEST_MAX_PENDING_ROWS', 200_000, 1, 10_000_000),
+      spoolMaxBytes: int(e, 'INGEST_SPOOL_MAX_BYTES', 1024 ** 3, 1024 * 1024, 1024 ** 4),
+      maxInFlightBytes: int(e, 'INGEST_MAX_INFLIGHT_BYTES', 128 * 1024 * 1024, 1024, 16 * 1024 ** 3),
+      workers: int(e, 'INGEST_WORKERS', Math.max(1, Math.min(4, os.availableParallelism() - 1)), 0, 64),
+      recentIds: int(e, 'INGEST_RECENT_IDS', 300_000, 1000, 50_000_000),
     },
     live: {
       tickMs: int(e, 'LIVE_TICK_MS', 250, 20, 60_000),
       idleRecomputeMs: int(e, 'LIVE_IDLE_RECOMPUTE_MS', 5_000, 100, 600_000),
     },
     dashboardDir: path.resolve(str(e, 'DASHBOARD_DIR') ?? 'dashboard/dist'),
+    metricsToken: str(e, 'GRIDPULSE_METRICS_TOKEN'),
   }
 }

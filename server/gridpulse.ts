@@ -10,7 +10,9 @@ import { migrate } from '../sql/migrate.ts'
 import { Registry } from '../ingest/registry/registry.ts'
 import { loadPlaces, replaceRegistry, savePlaces } from '../ingest/registry/store.ts'
 import { demoRegistry } from '../ingest/registry/demo.ts'
-import { Ingest, type ReportRow } from '../ingest/pipeline.ts'
+import path from 'node:path'
+import { Registry as MetricsRegistry } from 'prom-client'
+import { Ingest } from '../ingest/pipeline.ts'
 import { KeyStore } from './auth/keys.ts'
 import { UserStore } from './auth/users.ts'
 import { SessionStore } from './auth/sessions.ts'
@@ -70,13 +72,20 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
   const audit = new Audit(store.admin, log)
   const auth = new Auth({ users, sessions, keys, audit, registry: getRegistry })
 
-  const ingest = new Ingest({
+  const metrics = new MetricsRegistry()
+  const ingest = await Ingest.open({
     writer: store.writer,
-    registry: getRegistry,
+    registry,
+    spoolDir: path.join(config.dataDir, 'spool'),
+    spoolMaxBytes: config.ingest.spoolMaxBytes,
     flushRows: config.ingest.flushRows,
     flushMs: config.ingest.flushMs,
     maxBatchRows: config.ingest.maxBatchRows,
-    maxPendingRows: config.ingest.maxPendingRows,
+    maxInFlightBytes: config.ingest.maxInFlightBytes,
+    workers: config.ingest.workers,
+    recentIds: config.ingest.recentIds,
+    metrics,
+    log,
     now: opts.now,
   })
   const hub = new LiveHub({
@@ -89,10 +98,8 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     log,
     now: opts.now,
   })
-  ingest.onAccepted((kind, rows) => {
-    if (kind === 'reports') hub.onReports(rows as ReportRow[])
-    else hub.markDirty()
-  })
+  ingest.onTicker((items) => hub.onTicker(items))
+  ingest.onStored(() => hub.markDirty())
   await hub.seedTicker()
 
   let ready = false
@@ -105,10 +112,13 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     importRegistry: async (next) => {
       await replaceRegistry(store.admin, next)
       registry = new Registry(await loadPlaces(store.admin))
+      ingest.setRegistry(registry)
       await hub.refresh()
     },
     registry: getRegistry,
     maxBodyBytes: config.ingest.maxBodyBytes,
+    metrics,
+    metricsToken: config.metricsToken,
     secureCookies: config.production,
     dashboardDir: config.dashboardDir,
     isReady: () => ready,
@@ -148,7 +158,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
         io.close(() => resolve())
         server.closeAllConnections()
       })
-      await ingest.drain().catch((e: unknown) => log.error('drain on close failed', { error: String(e) }))
+      await ingest.close().catch((e: unknown) => log.error('closing ingest failed', { error: String(e) }))
       await audit.flush()
       await store.close()
     },

@@ -15,6 +15,7 @@ export type QueryName =
   | 'places_all'
   | 'open_reports'
   | 'last_event_at'
+  | 'recent_event_ids'
 
 const cache = new Map<QueryName, string>()
 
@@ -43,4 +44,19 @@ let versionSeq = 0
 /** A version for last-write-wins tables (ReplacingMergeTree(version)): later writes, higher. */
 export function nextVersion(): number {
   return Date.now() * 1000 + (versionSeq++ % 1000)
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
+const TOKEN = /^[a-z0-9][a-z0-9-]{0,127}$/
+
+/**
+ * `INSERT INTO table (columns) SETTINGS insert_deduplication_token = '…' FORMAT
+ * JSONCompactEachRow`: the prefix of a spooled batch's insert. Table and columns come from
+ * ingest/rows.ts, the token from the spool's frame numbers; all three are checked against
+ * strict patterns here, since SETTINGS can't take a bound parameter.
+ */
+export function insertStatement(table: string, columns: readonly string[], dedupToken: string): string {
+  for (const id of [table, ...columns]) if (!IDENTIFIER.test(id)) throw new Error(`not an identifier: ${JSON.stringify(id)}`)
+  if (!TOKEN.test(dedupToken)) throw new Error(`not a deduplication token: ${JSON.stringify(dedupToken)}`)
+  return `INSERT INTO ${table} (${columns.join(', ')}) SETTINGS insert_deduplication_token = '${dedupToken}' FORMAT JSONCompactEachRow`
 }

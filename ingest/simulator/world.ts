@@ -43,7 +43,9 @@ const GROUP_KEYS = Object.keys(GROUP_SHARE) as Array<keyof typeof GROUP_SHARE>
 /** Builds the flat world from the registry; only micro-grid places generate events. */
 export function buildWorld(places: readonly Place[], seed: number): World {
   const seedHash = hashInts(seed, 0x47524944)
-  const mgs = places.filter((p) => p.level === 'micro_grid')
+  // In code order, whatever order the registry came in (generated, or read back from the
+  // store): the world, and with it every event id's content, must be the same after a restart.
+  const mgs = places.filter((p) => p.level === 'micro_grid').sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
   const mgCount = mgs.length
   const meanHouseholds = mgCount === 0 ? 1 : mgs.reduce((s, p) => s + p.households, 0) / mgCount || 1
 

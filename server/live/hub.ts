@@ -8,7 +8,7 @@ import type { Namespace, Socket } from 'socket.io'
 import type { ClientToServerEvents, LiveSnapshot, Scope, ServerToClientEvents, TickerItem } from '../contracts/live.ts'
 import { parseScope } from '../contracts/live.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
-import type { ReportRow } from '../../ingest/pipeline.ts'
+import type { TickerSource } from '../../ingest/process.ts'
 import { chTime, parseChTime, sql } from '../../sql/queries.ts'
 import type { SlaTable } from '../sla.ts'
 import { localDay, localDayStart } from './localTime.ts'
@@ -76,12 +76,10 @@ export class LiveHub {
     this.dirty = true
   }
 
-  /** Accepted report events from ingest: new reports go to the ticker at once. */
-  onReports(rows: readonly ReportRow[]): void {
-    this.dirty = true
+  /** New reports from ingest (durable, on their way to the store) go to the ticker at once. */
+  onTicker(items: readonly TickerSource[]): void {
     const registry = this.opts.registry()
-    for (const r of rows) {
-      if (r.type !== 'reported') continue
+    for (const r of items) {
       const item = this.tickerItem(registry, r)
       this.pushTicker(item)
       if (this.nsp) {
@@ -99,9 +97,9 @@ export class LiveHub {
       query_params: { since: chTime(this.now() - 7 * 86_400_000), limit: TICKER_RING },
       format: 'JSONEachRow',
     })
-    const rows = await rs.json<ReportRow>()
+    const rows = await rs.json<Omit<TickerSource, 'at' | 'event_id'> & { at: string }>()
     const registry = this.opts.registry()
-    for (const r of rows.reverse()) this.pushTicker(this.tickerItem(registry, r))
+    for (const r of rows.reverse()) this.pushTicker(this.tickerItem(registry, { ...r, at: parseChTime(r.at) ?? 0 }))
   }
 
   /** The current snapshot of a scope; throws `ScopeError` for a malformed or unknown scope. */
@@ -222,11 +220,11 @@ export class LiveHub {
     }
   }
 
-  private tickerItem(registry: Registry, r: Pick<ReportRow, 'report_id' | 'at' | 'category' | 'channel' | 'reporter_role' | 'severity' | 'micro_grid' | 'note'>): TickerEntry {
+  private tickerItem(registry: Registry, r: Omit<TickerSource, 'event_id'>): TickerEntry {
     const note = r.note.length > NOTE_MAX ? `${r.note.slice(0, NOTE_MAX)}…` : r.note
     return {
       reportId: r.report_id,
-      at: new Date(parseChTime(r.at) ?? 0).toISOString(),
+      at: new Date(r.at).toISOString(),
       category: r.category,
       channel: r.channel,
       reporterRole: r.reporter_role,

@@ -33,7 +33,7 @@ afterAll(async () => {
 
 describe('ingest → store → live wall', () => {
   it('moves today.reported on a socket subscribed to the city and to the street, not on another street', async () => {
-    await app.hub.refresh()
+    await app.settle()
     const city = await liveClient(app.url, 'city')
     const dawan = await liveClient(app.url, 'street:qingbaijiang.dawan')
     const other = await liveClient(app.url, 'street:wenjiang.shouan')
@@ -106,7 +106,7 @@ describe('ingest → store → live wall', () => {
   })
 
   it('counts a resend once, within a batch and across batches', async () => {
-    await app.hub.refresh()
+    await app.settle()
     const city = await liveClient(app.url, 'city')
     const before = city.current().today.reported
     const ev = reported(dawanMicroGrid)
@@ -117,7 +117,7 @@ describe('ingest → store → live wall', () => {
     expect(again.body).toMatchObject({ accepted: 0, duplicates: 1 })
     await city.waitFor((s) => s.today.reported === before + 1)
     // Recompute from the store: still one.
-    await app.hub.refresh()
+    await app.settle()
     expect((await app.hub.snapshot('city')).today.reported).toBe(before + 1)
     city.socket.close()
   })
@@ -135,8 +135,8 @@ describe('ingest → store → live wall', () => {
     const clash = await app.post('reports', [{ ...ev, category: 'sanitation' }, { ...reported(dawanMicroGrid), at: '0001-01-01T00:00:00Z' }])
     expect(clash.status).toBe(400)
     expect(clash.body.rejected).toEqual([
-      { index: 0, error: `row 0: event_id: "${ev.event_id}" was already received with different content` },
-      { index: 1, error: 'row 1: at: is more than 5 years in the past (0001-01-01T00:00:00Z)' },
+      { index: 0, field: 'event_id', reason: 'id_conflict', error: `row 0: event_id: "${ev.event_id}" was already received with different content` },
+      { index: 1, field: 'at', reason: 'too_old', error: 'row 1: at: is more than 5 years in the past (0001-01-01T00:00:00Z)' },
     ])
   })
 
@@ -149,7 +149,7 @@ describe('ingest → store → live wall', () => {
     await app.post('reports', { event_id: `${id}-resolved`, report_id: id, type: 'resolved', at: iso(t0 + 11 * 60_000), micro_grid: dawanMicroGrid })
     await app.post('reports', { event_id: `${id}-verified`, report_id: id, type: 'verified', at: iso(t0 + 10 * 60_000), micro_grid: dawanMicroGrid })
     await app.post('reports', r)
-    await app.hub.refresh()
+    await app.settle()
     // The only report in this community that finished a stage today.
     const snap = await app.hub.snapshot(`community:${community}`)
     expect(snap.response.verify).toEqual({ p50: 10, p90: 10, n: 1 })
@@ -201,6 +201,7 @@ describe('ingest → store → live wall', () => {
       duration_min: 25,
     })
     expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: [] })
+    await app.ingest.drain()
     const rs = await app.store.reader.query({ query: "SELECT count() AS n FROM visit_events FINAL WHERE worker_id = 'W-1'", format: 'JSONEachRow' })
     expect(await rs.json()).toEqual([{ n: 1 }])
   })

@@ -24,6 +24,8 @@ export interface TestApp extends GridPulse {
   /** The app's clock: real time shifted so "today" started 12 hours ago, whenever tests run. */
   now: () => number
   post(kind: 'reports' | 'visits', body: unknown, opts?: { key?: string | null; ndjson?: boolean }): Promise<{ status: number; body: IngestResult & { error?: string }; headers: Headers }>
+  /** Waits until every acknowledged event is in the store, then recomputes the live figures. */
+  settle(): Promise<void>
   stopAndClean(): Promise<void>
 }
 
@@ -59,6 +61,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       if (key !== null) headers.authorization = `Bearer ${key}`
       const res = await fetch(`${gp.url}/api/v1/${kind}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) })
       return { status: res.status, body: (await res.json()) as IngestResult & { error?: string }, headers: res.headers }
+    },
+    async settle() {
+      await gp.ingest.drain()
+      await gp.hub.refresh()
     },
     async stopAndClean() {
       await gp.close()

@@ -1,52 +1,85 @@
 import { describe, expect, it } from 'vitest'
-import { BodyError, decodeBody, isNdjson, parseRows } from '../../ingest/parse.ts'
+import { BodyError, firstInvalidUtf8, isNdjson, parseRows, splitJsonArray } from '../../ingest/parse.ts'
+
+const b = (s: string) => Buffer.from(s)
 
 describe('request bodies', () => {
   it('takes one JSON object as one row', () => {
-    expect(parseRows('{"a":1}', false, 10)).toEqual([{ index: 0, value: { a: 1 } }])
+    expect(parseRows(b('{"a":1}'), false, 10)).toEqual([{ index: 0, value: { a: 1 } }])
   })
 
   it('takes a JSON array as rows in order', () => {
-    expect(parseRows('[{"a":1},{"a":2}]', false, 10).map((r) => r.index)).toEqual([0, 1])
+    expect(parseRows(b('[{"a":1},{"a":2}]'), false, 10).map((r) => r.index)).toEqual([0, 1])
   })
 
   it('names the malformed NDJSON line and keeps the others', () => {
-    const rows = parseRows('{"a":1}\n{oops\n\n{"a":3}\n', true, 10)
+    const rows = parseRows(b('{"a":1}\n{oops\n\n{"a":3}\n'), true, 10)
     expect(rows).toHaveLength(3)
     expect(rows[0]).toEqual({ index: 0, value: { a: 1 } })
-    expect(rows[1]).toMatchObject({ index: 1 })
+    expect(rows[1]).toMatchObject({ index: 1, reason: 'json' })
     expect((rows[1] as { error: string }).error).toMatch(/^line 2 is not valid JSON/)
     expect(rows[2]).toEqual({ index: 2, value: { a: 3 } })
   })
 
-  it('refuses malformed JSON as a whole with 400', () => {
-    expect(() => parseRows('[{"a":1},', false, 10)).toThrowError(BodyError)
+  it('fails only the NDJSON line that is not UTF-8, naming the byte', () => {
+    const body = Buffer.concat([b('{"a":1}\n{"a":"'), Buffer.from([0xc3, 0x28]), b('"}\n{"a":"大弯"}\n')])
+    const rows = parseRows(body, true, 10)
+    expect(rows[0]).toEqual({ index: 0, value: { a: 1 } })
+    expect(rows[1]).toEqual({ index: 1, error: 'line 2 is not valid UTF-8 (byte 6 of the line)', reason: 'utf8' })
+    expect(rows[2]).toEqual({ index: 2, value: { a: '大弯' } })
+  })
+
+  it('keeps the good elements of a JSON array with one malformed element', () => {
+    const rows = parseRows(b('[{"a":1}, {"a":tru}, {"a":"x,]}"}]'), false, 10)
+    expect(rows[0]).toEqual({ index: 0, value: { a: 1 } })
+    expect(rows[1]).toMatchObject({ index: 1, reason: 'json' })
+    expect((rows[1] as { error: string }).error).toMatch(/^row 1 is not valid JSON/)
+    expect(rows[2]).toEqual({ index: 2, value: { a: 'x,]}' } })
+  })
+
+  it('refuses a body cut off mid-row as a whole with 400, saying where', () => {
     try {
-      parseRows('[{"a":1},', false, 10)
+      parseRows(b('[{"a":1},{"a":"cut'), false, 10)
+      expect.unreachable()
     } catch (e) {
+      expect(e).toBeInstanceOf(BodyError)
       expect((e as BodyError).status).toBe(400)
-      expect((e as Error).message).toMatch(/not valid JSON/)
+      expect((e as Error).message).toMatch(/ends inside row 1 \(in a string\)/)
     }
+    expect(() => parseRows(b('{"a":1'), false, 10)).toThrow(/not valid JSON/)
   })
 
   it('refuses an empty array and an NDJSON body of blank lines', () => {
-    expect(() => parseRows('[]', false, 10)).toThrow(/no events/)
-    expect(() => parseRows('\n \n', true, 10)).toThrow(/no events/)
+    expect(() => parseRows(b('[]'), false, 10)).toThrow(/no events/)
+    expect(() => parseRows(b('\n \n'), true, 10)).toThrow(/no events/)
   })
 
   it('refuses more rows than the batch limit with 413', () => {
     try {
-      parseRows('[1,2,3]', false, 2)
+      parseRows(b('[1,2,3]'), false, 2)
       expect.unreachable()
     } catch (e) {
       expect((e as BodyError).status).toBe(413)
     }
-    expect(() => parseRows('1\n2\n3', true, 2)).toThrow(/more than 2 events/)
+    expect(() => parseRows(b('1\n2\n3'), true, 2)).toThrow(/more than 2 events/)
   })
 
-  it('refuses invalid UTF-8', () => {
-    expect(() => decodeBody(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).toThrow(/not valid UTF-8/)
-    expect(decodeBody(Buffer.from('{"note":"大弯"}'))).toBe('{"note":"大弯"}')
+  it('refuses a JSON body that is not UTF-8, naming the byte', () => {
+    expect(() => parseRows(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), false, 10)).toThrow('body is not valid UTF-8 (byte 2)')
+  })
+
+  it('finds the first byte that is not UTF-8: stray, truncated, overlong, surrogate', () => {
+    expect(firstInvalidUtf8(b('plain 大弯 text'))).toBe(-1)
+    expect(firstInvalidUtf8(Buffer.from([0x41, 0xff]))).toBe(1)
+    expect(firstInvalidUtf8(Buffer.from([0x41, 0xe5, 0xa4]))).toBe(1)
+    expect(firstInvalidUtf8(Buffer.from([0xc0, 0xaf]))).toBe(0)
+    expect(firstInvalidUtf8(Buffer.from([0xed, 0xa0, 0x80]))).toBe(0)
+    expect(firstInvalidUtf8(Buffer.from([0xf4, 0x90, 0x80, 0x80]))).toBe(0)
+  })
+
+  it('splits a top-level array without being fooled by strings, escapes and nesting', () => {
+    expect(splitJsonArray('[1, "a,\\"]", {"b":[1,2]}, [3]]')).toEqual({ elements: ['1', ' "a,\\"]"', ' {"b":[1,2]}', ' [3]'] })
+    expect(splitJsonArray('[1] trailing')).toEqual({ error: 'text after the closing "]" at character 3' })
   })
 
   it('recognises NDJSON content types', () => {

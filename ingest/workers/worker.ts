@@ -1,0 +1,19 @@
+/** An ingest worker thread: runs `processBody` on request bodies off the main event loop. */
+import { parentPort } from 'node:worker_threads'
+import { processBody, type ProcessInput } from '../process.ts'
+import { Registry } from '../registry/registry.ts'
+import type { Place } from '../../server/contracts/registry.ts'
+import type { ToWorker } from './pool.ts'
+
+let registry = new Registry([])
+
+parentPort!.on('message', (m: ToWorker) => {
+  if (m.type === 'registry') {
+    registry = new Registry(m.places as Place[])
+    return
+  }
+  const input: ProcessInput = { ...m.input, body: Buffer.from(m.input.body.buffer, m.input.body.byteOffset, m.input.body.byteLength) }
+  const result = processBody(input, registry)
+  if (result.ok) parentPort!.postMessage({ id: m.id, result }, [result.batch.lines.buffer as ArrayBuffer])
+  else parentPort!.postMessage({ id: m.id, result })
+})
