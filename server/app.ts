@@ -3,11 +3,10 @@
  * It takes its dependencies and owns no process-wide state, so tests start it on port 0.
  * Every route and socket event checks who is asking (server/auth) before it does anything.
  */
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
-import express, { type NextFunction, type Request, type Response } from 'express'
+import express from 'express'
 import helmet from 'helmet'
 import { Server as IoServer, type Socket } from 'socket.io'
 import type { ClientToServerEvents, Scope, ServerToClientEvents } from './contracts/live.ts'
@@ -21,11 +20,10 @@ import { sessionRoutes } from './routes/session.ts'
 import { adminRoutes } from './routes/admin.ts'
 import type { SlaStore } from './sla.ts'
 import type { Ingest } from '../ingest/pipeline.ts'
-import { IngestBusyError, IngestUnavailableError } from '../ingest/pipeline.ts'
-import { WorkerFailedError } from '../ingest/workers/pool.ts'
 import type { Registry as MetricsRegistry } from 'prom-client'
-import { BodyError } from '../ingest/parse.ts'
-import type { EventKind } from '../ingest/schema.ts'
+import { ingestRoutes } from './routes/ingest.ts'
+import { metricsRoute } from './routes/metrics.ts'
+import { errorHandler } from './routes/errors.ts'
 import type { Registry } from '../ingest/registry/registry.ts'
 import type { Logger } from './log.ts'
 
@@ -73,16 +71,6 @@ function visiblePlaces(registry: Registry, scope: Scope): Place[] {
 
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>
 
-function isLoopback(addr: string | undefined): boolean {
-  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1'
-}
-
-function timingSafeEqualText(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && crypto.timingSafeEqual(x, y)
-}
-
 export function createApp(deps: AppDeps) {
   const { auth } = deps
   const app = express()
@@ -95,12 +83,7 @@ export function createApp(deps: AppDeps) {
     else res.status(503).json({ ok: false, error: 'starting' })
   })
 
-  app.get('/metrics', async (req, res) => {
-    const ok = deps.metricsToken ? timingSafeEqualText(req.headers.authorization ?? '', `Bearer ${deps.metricsToken}`) : isLoopback(req.socket.remoteAddress)
-    if (!ok) throw new HttpError(deps.metricsToken ? 401 : 403, deps.metricsToken ? 'send the metrics token as Authorization: Bearer …' : 'metrics are for loopback clients; set GRIDPULSE_METRICS_TOKEN to scrape from elsewhere')
-    res.setHeader('Content-Type', deps.metrics.contentType)
-    res.send(await deps.metrics.metrics())
-  })
+  app.get('/metrics', metricsRoute(deps.metrics, deps.metricsToken))
 
   app.use('/api', auth.middleware())
   app.use('/api/v1/session', sessionRoutes(auth, deps.throttle, deps.secureCookies))
@@ -123,19 +106,7 @@ export function createApp(deps: AppDeps) {
     }
   })
 
-  const raw = express.raw({ type: () => true, limit: deps.maxBodyBytes })
-  for (const kind of ['reports', 'visits'] as EventKind[]) {
-    app.post(`/api/v1/${kind}`, async (req, res) => {
-      if (!deps.isReady()) throw new HttpError(503, 'starting; try again shortly', { 'Retry-After': '2' })
-      // Auth is checked before the body is read, so an unauthenticated client can't make us parse megabytes.
-      const key = requirePermission(res, 'events:write')
-      await new Promise<void>((resolve, reject) => raw(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
-      const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      if (body.length === 0) throw new HttpError(400, 'the body is empty; send a JSON object, a JSON array or NDJSON')
-      const result = await deps.ingest.acceptBody(kind, body, req.headers['content-type'], { name: key.name, scope: key.scope })
-      res.status(result.accepted === 0 && result.duplicates === 0 ? 400 : 200).json(result)
-    })
-  }
+  app.use(ingestRoutes({ ingest: deps.ingest, isReady: deps.isReady, maxBodyBytes: deps.maxBodyBytes }))
 
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'no such route' })
@@ -149,43 +120,7 @@ export function createApp(deps: AppDeps) {
     })
   }
 
-  // Every failure becomes a JSON answer with the right status; never a stack trace, never a hang.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    let status = 500
-    let message = 'internal error'
-    let headers: Record<string, string> = {}
-    const e = err as { type?: string; status?: number; message?: string }
-    if (err instanceof HttpError) {
-      status = err.status
-      message = err.message
-      headers = err.headers
-    } else if (err instanceof BodyError) {
-      status = err.status
-      message = err.message
-    } else if (err instanceof IngestBusyError) {
-      status = 429
-      message = `${err.message}; nothing from this request was kept, retry shortly`
-      headers = { 'Retry-After': '1' }
-    } else if (err instanceof IngestUnavailableError) {
-      status = 503
-      message = err.message
-      headers = { 'Retry-After': String(err.retryAfterSec) }
-    } else if (err instanceof WorkerFailedError) {
-      status = 500
-      message = `${err.message}; nothing from this request was kept`
-      deps.log.error('ingest worker failed on a request', { error: err.message })
-    } else if (e?.type === 'entity.too.large') {
-      status = 413
-      message = `the body is larger than ${(err as { limit?: number }).limit ?? deps.maxBodyBytes} bytes; split the batch`
-    } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      status = e.status
-      message = e.message ?? 'bad request'
-    } else {
-      deps.log.error('request failed', { error: String(err), stack: (err as Error)?.stack })
-    }
-    if (res.headersSent) return
-    res.status(status).set(headers).json({ error: message })
-  })
+  app.use(errorHandler(deps.log, deps.maxBodyBytes))
 
   const server = http.createServer(app)
   const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false })

@@ -46,6 +46,8 @@ export interface Config {
     workers: number
     /** Event ids remembered per stream to answer resends as duplicates. */
     recentIds: number
+    /** Longest wait between retries of a failing store, ms (the backoff doubles up to it). */
+    retryMaxMs: number
   }
   live: {
     /** How often the live hub looks for fresh data, ms. */
@@ -150,6 +152,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
       maxInFlightBytes: int(e, 'INGEST_MAX_INFLIGHT_BYTES', 128 * 1024 * 1024, 1024, 16 * 1024 ** 3),
       workers: int(e, 'INGEST_WORKERS', Math.max(1, Math.min(4, os.availableParallelism() - 1)), 0, 64),
       recentIds: int(e, 'INGEST_RECENT_IDS', 300_000, 1000, 50_000_000),
+      retryMaxMs: int(e, 'INGEST_RETRY_MAX_MS', 30_000, 100, 600_000),
     },
     live: {
       tickMs: int(e, 'LIVE_TICK_MS', 250, 20, 60_000),
@@ -157,5 +160,40 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
     },
     dashboardDir: path.resolve(str(e, 'DASHBOARD_DIR') ?? 'dashboard/dist'),
     metricsToken: str(e, 'GRIDPULSE_METRICS_TOKEN'),
+  }
+}
+
+/** `npm run store`: the embedded engine served over the ClickHouse HTTP interface. */
+export interface StoreServerConfig {
+  port: number
+  host: string
+  dataDir: string
+  sessions: number
+  user: string | undefined
+  password: string | undefined
+  maxBodyBytes: number
+}
+
+/**
+ * The store server's configuration: `STORE_PORT` (8123), `STORE_HOST` (127.0.0.1: loopback
+ * unless a password is set), `DATA_DIR`, `STORE_SESSIONS`, `STORE_USER` / `STORE_PASSWORD`.
+ */
+export function loadStoreConfig(overrides: Env = {}, env: Env = process.env): StoreServerConfig {
+  const e: Env = { ...env, ...overrides }
+  const user = str(e, 'STORE_USER')
+  const password = str(e, 'STORE_PASSWORD')
+  if ((user === undefined) !== (password === undefined)) throw new ConfigError(user === undefined ? 'STORE_USER' : 'STORE_PASSWORD', 'must be set together with its pair')
+  const host = str(e, 'STORE_HOST') ?? '127.0.0.1'
+  if (password === undefined && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    throw new ConfigError('STORE_HOST', `is ${host}: listening beyond loopback needs STORE_USER and STORE_PASSWORD`)
+  }
+  return {
+    port: int(e, 'STORE_PORT', 8123, 0, 65535),
+    host,
+    dataDir: path.resolve(str(e, 'DATA_DIR') ?? './data'),
+    sessions: int(e, 'STORE_SESSIONS', 4, 1, 64),
+    user,
+    password,
+    maxBodyBytes: int(e, 'STORE_MAX_BODY_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 ** 3),
   }
 }

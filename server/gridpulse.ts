@@ -84,6 +84,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     maxInFlightBytes: config.ingest.maxInFlightBytes,
     workers: config.ingest.workers,
     recentIds: config.ingest.recentIds,
+    retry: { minMs: Math.min(200, config.ingest.retryMaxMs), maxMs: config.ingest.retryMaxMs },
     metrics,
     log,
     now: opts.now,

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 
 export interface StoreOptions {
   dataDir: string
@@ -34,7 +34,9 @@ async function embeddedClient(dir: string): Promise<ClickHouseClient> {
 }
 
 function serverClient(url: string): ClickHouseClient {
-  return createClient({ url, request_timeout: 60_000 })
+  // The client's own error log is off: every caller handles and logs its failures (a store
+  // outage would otherwise print one stack per retried insert).
+  return createClient({ url, request_timeout: 60_000, log: { level: ClickHouseLogLevel.OFF } })
 }
 
 export async function createStore(opts: StoreOptions): Promise<Store> {

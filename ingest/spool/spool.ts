@@ -274,6 +274,8 @@ export class Spool {
         continue
       }
       this.nextSeq++
+      // Each append reserved a header; the batch shares one.
+      this.pendingBytes -= (batch.length - 1) * HEADER_BYTES
       this.frames.push({ seq, rows, length, appendedAt, segment: this.writeSegment, offset: this.writeOffset })
       this.writeOffset += HEADER_BYTES + length
       this.stats.framesWritten++
@@ -329,6 +331,7 @@ export class Spool {
       await fh.close()
     }
     await fsp.rename(tmp, file)
+    if (durable) await syncDir(this.dir)
   }
 
   private async readCheckpoint(): Promise<Checkpoint> {
@@ -350,6 +353,7 @@ export class Spool {
     const cp = await this.readCheckpoint()
     const segments = await this.segments()
     let expectSeq: number | undefined
+    let maxSeq = 0
     for (const [i, n] of segments.entries()) {
       const file = path.join(this.dir, segmentName(n))
       const data = await fsp.readFile(file)
@@ -370,9 +374,12 @@ export class Spool {
             warn('spool: a segment is damaged; its unreadable bytes were kept aside and the rest replayed', { file, offset: off, bytes: data.length - off })
           }
           await fsp.truncate(file, off)
+          // The next segment starts a fresh run: frames lost in the damage leave a gap in seq.
+          expectSeq = undefined
           break
         }
         expectSeq = h.seq + 1
+        maxSeq = Math.max(maxSeq, h.seq)
         if (h.seq >= cp.next) {
           this.frames.push({ seq: h.seq, rows: h.rows, length: h.length, appendedAt: h.appendedAt, segment: n, offset: off })
           this.pendingBytes += h.length + HEADER_BYTES
@@ -381,7 +388,7 @@ export class Spool {
         off = end
       }
     }
-    this.nextSeq = Math.max(cp.next, expectSeq ?? 1)
+    this.nextSeq = Math.max(cp.next, maxSeq + 1)
     this.writeSegment = segments[segments.length - 1] ?? 0
     // The next append opens a new segment: an old file is never appended to after a restart.
     this.writeOffset = this.segmentBytes

@@ -5,7 +5,6 @@
  * Fixture: `node --import tsx server/main.ts` with GRIDPULSE_DEMO=registry in a temp data dir; the client
  * sends 500-event NDJSON batches back to back.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,42 +13,22 @@ import { startGridPulse } from '../../server/gridpulse.ts'
 import { createLogger } from '../../server/log.ts'
 import { demoRegistry } from '../../ingest/registry/demo.ts'
 import { loadConfig } from '../../server/config.ts'
+import { startChild, type Child } from '../support/processes.ts'
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-kill-'))
 const KEY = 'kill-test-ingest-key-0123456789'
 const microGrids = demoRegistry(loadConfig({}, {}).demoSeed)
   .filter((p) => p.level === 'micro_grid')
   .map((p) => p.code)
-let child: ChildProcess | undefined
+let child: Child | undefined
 
-afterAll(() => {
-  child?.kill('SIGKILL')
+afterAll(async () => {
+  await child?.kill()
   fs.rmSync(dataDir, { recursive: true, force: true })
 })
 
-async function start(): Promise<{ proc: ChildProcess; url: string }> {
-  // node itself, not the tsx wrapper: SIGKILL must hit the process that owns the store.
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY, GRIDPULSE_ADMIN_PASSWORD: 'kill-test-admin-0123', CLICKHOUSE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  child = proc
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`no start within 60 s: ${out}`)), 60_000)
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /(http:\/\/localhost:\d+)\//.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1]!)
-      }
-    })
-    let err = ''
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-    proc.on('exit', (code) => reject(new Error(`exited with ${code} before starting: ${out} ${err.slice(-2000)}`)))
-  })
-  return { proc, url }
+function start(): Promise<Child> {
+  return startChild('server/main.ts', { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY, GRIDPULSE_ADMIN_PASSWORD: 'kill-test-admin-0123', CLICKHOUSE_URL: '' }, /(http:\/\/localhost:\d+)\//)
 }
 
 describe('kill -9 under load', () => {
@@ -58,7 +37,8 @@ describe('kill -9 under load', () => {
     const unexpected: string[] = []
     let seq = 0
     for (let round = 0; round < 3; round++) {
-      const { proc, url } = await start()
+      child = await start()
+      const { url } = child
       let stop = false
       const sender = (async () => {
         while (!stop) {
@@ -82,8 +62,7 @@ describe('kill -9 under load', () => {
       })()
       // Let it take some load, then kill it at a moment it does not choose.
       await new Promise((r) => setTimeout(r, 1500 + round * 700))
-      proc.kill('SIGKILL')
-      await new Promise((r) => proc.once('exit', r))
+      await child.kill('SIGKILL')
       stop = true
       await sender
     }

@@ -1,0 +1,46 @@
+/** Every failure becomes a JSON answer with the right status; never a stack trace, never a hang. */
+import type { NextFunction, Request, Response } from 'express'
+import { HttpError } from '../auth/http.ts'
+import { IngestBusyError, IngestUnavailableError } from '../../ingest/pipeline.ts'
+import { BodyError } from '../../ingest/parse.ts'
+import { WorkerFailedError } from '../../ingest/workers/pool.ts'
+import type { Logger } from '../log.ts'
+
+export function errorHandler(log: Logger, maxBodyBytes: number) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    let status = 500
+    let message = 'internal error'
+    let headers: Record<string, string> = {}
+    const e = err as { type?: string; status?: number; message?: string }
+    if (err instanceof HttpError) {
+      status = err.status
+      message = err.message
+      headers = err.headers
+    } else if (err instanceof BodyError) {
+      status = err.status
+      message = err.message
+    } else if (err instanceof IngestBusyError) {
+      status = 429
+      message = `${err.message}; nothing from this request was kept, retry shortly`
+      headers = { 'Retry-After': '1' }
+    } else if (err instanceof IngestUnavailableError) {
+      status = 503
+      message = err.message
+      headers = { 'Retry-After': String(err.retryAfterSec) }
+    } else if (err instanceof WorkerFailedError) {
+      status = 500
+      message = `${err.message}; nothing from this request was kept`
+      log.error('ingest worker failed on a request', { error: err.message })
+    } else if (e?.type === 'entity.too.large') {
+      status = 413
+      message = `the body is larger than ${(err as { limit?: number }).limit ?? maxBodyBytes} bytes; split the batch`
+    } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      status = e.status
+      message = e.message ?? 'bad request'
+    } else {
+      log.error('request failed', { error: String(err), stack: (err as Error)?.stack })
+    }
+    if (res.headersSent) return
+    res.status(status).set(headers).json({ error: message })
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The embedded engine (chdb) served over the ClickHouse HTTP interface, so several processes
+ * — `npm run ingest`, server replicas, `clickhouse-client`-style tools, the official JS
+ * client — can share one embedded store through `CLICKHOUSE_URL`, with nothing to install.
+ * It speaks the subset of the protocol those clients use:
+ *
+ *   GET|HEAD /ping                      → "Ok.\n"
+ *   POST|GET /?query=…&param_x=…        → the query; a POST body is the query, or, when the
+ *                                         URL carries `query`, the data that follows it
+ *   default_format, enable_http_compression (gzip), query_id, database (one database is served)
+ *
+ * Query parameters are bound by the engine (`SET param_x = '…'` on the session that runs the
+ * request, then `{x:Type}` in the query), exactly as a ClickHouse server binds `param_x`;
+ * nothing from a request is spliced into the query's text. Errors come back as ClickHouse's
+ * own "Code: N. DB::Exception: …" text with `X-ClickHouse-Exception-Code`.
+ */
+import crypto from 'node:crypto'
+import http from 'node:http'
+import zlib from 'node:zlib'
+import { Session } from 'chdb'
+
+export interface ChdbHttpOptions {
+  /** The engine's data directory (one per process). */
+  path: string
+  /** Sessions (engine connections) serving requests in parallel. */
+  sessions: number
+  /** Basic-auth credentials every request must carry; unset: no authentication (loopback use). */
+  user?: string | undefined
+  password?: string | undefined
+  /** Largest request body, bytes. */
+  maxBodyBytes: number
+}
+
+/** URL parameters that are protocol, not settings. */
+const PROTOCOL = new Set(['query', 'query_id', 'database', 'default_format', 'session_id', 'session_timeout', 'session_check', 'user', 'password', 'compress', 'decompress'])
+/** Settings the JS client and curl users send that only concern the HTTP layer. */
+const HTTP_ONLY = new Set(['enable_http_compression', 'wait_end_of_query', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'http_response_buffer_size', 'http_zlib_compression_level', 'output_format_json_quote_64bit_integers_in_http'])
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** A ClickHouse string literal holding `raw` (the param value, already in ClickHouse's escaped text form). */
+function stringLiteral(raw: string): string {
+  return `'${raw.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+}
+
+class ClientError extends Error {
+  constructor(
+    readonly status: number,
+    readonly chCode: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+interface Pool {
+  acquire(): Promise<Session>
+  release(s: Session): void
+  close(): void
+}
+
+function sessionPool(path: string, size: number): Pool {
+  const idle: Session[] = Array.from({ length: size }, () => new Session(path))
+  const all = [...idle]
+  const waiting: Array<(s: Session) => void> = []
+  return {
+    acquire: () => (idle.length > 0 ? Promise.resolve(idle.pop()!) : new Promise((resolve) => waiting.push(resolve))),
+    release: (s) => {
+      const next = waiting.shift()
+      if (next) next(s)
+      else idle.push(s)
+    },
+    close: () => all.forEach((s) => s.close()),
+  }
+}
+
+function authorised(req: http.IncomingMessage, opts: ChdbHttpOptions, url: URL): boolean {
+  if (opts.user === undefined) return true
+  let user = req.headers['x-clickhouse-user'] as string | undefined
+  let password = req.headers['x-clickhouse-key'] as string | undefined
+  const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')
+  if (basic) {
+    const text = Buffer.from(basic[1]!, 'base64').toString('utf8')
+    const i = text.indexOf(':')
+    user = text.slice(0, i)
+    password = text.slice(i + 1)
+  }
+  user ??= url.searchParams.get('user') ?? undefined
+  password ??= url.searchParams.get('password') ?? undefined
+  const same = (a: string, b: string) => a.length === b.length && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b))
+  return user !== undefined && password !== undefined && same(user, opts.user) && same(password, opts.password ?? '')
+}
+
+async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length
+    if (size > max) throw new ClientError(413, 1001, `the request body is larger than ${max} bytes`)
+    chunks.push(c)
+  }
+  const body = Buffer.concat(chunks)
+  const enc = (req.headers['content-encoding'] ?? '').toLowerCase()
+  if (enc === 'gzip') return zlib.gunzipSync(body)
+  if (enc === 'deflate') return zlib.inflateSync(body)
+  if (enc !== '' && enc !== 'identity') throw new ClientError(400, 1001, `unsupported Content-Encoding ${enc}`)
+  return body
+}
+
+export function createChdbHttpServer(opts: ChdbHttpOptions): http.Server {
+  const pool = sessionPool(opts.path, opts.sessions)
+
+  async function run(req: http.IncomingMessage, url: URL): Promise<{ body: Buffer; format: string; rowsRead: number; bytesRead: number; elapsed: number }> {
+    const params: Array<[string, string]> = []
+    for (const [k, v] of url.searchParams) {
+      if (k.startsWith('param_')) {
+        const name = k.slice(6)
+        if (!PARAM_NAME.test(name)) throw new ClientError(400, 36, `bad query parameter name "${name}"`)
+        params.push([name, v])
+      } else if (!PROTOCOL.has(k) && !HTTP_ONLY.has(k)) {
+        throw new ClientError(400, 115, `Code: 115. DB::Exception: Setting ${k} in the URL is not supported by this server; put it in the query's SETTINGS clause. (UNKNOWN_SETTING)`)
+      }
+    }
+    const body = req.method === 'POST' ? await readBody(req, opts.maxBodyBytes) : Buffer.alloc(0)
+    const urlQuery = url.searchParams.get('query')
+    const sql = urlQuery !== null ? (body.length > 0 ? `${urlQuery}\n${body.toString('utf8')}` : urlQuery) : body.toString('utf8')
+    if (sql.trim() === '') throw new ClientError(400, 62, 'Code: 62. DB::Exception: Empty query. (SYNTAX_ERROR)')
+    const format = url.searchParams.get('default_format') ?? 'TabSeparated'
+    const session = await pool.acquire()
+    try {
+      for (const [name, value] of params) await session.queryAsync(`SET param_${name} = ${stringLiteral(value)}`)
+      const r = await session.queryAsync(sql, { format })
+      const bytes = r.bytes()
+      return { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), format, rowsRead: r.rowsRead, bytesRead: r.bytesRead, elapsed: r.elapsed }
+    } finally {
+      pool.release(session)
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://store')
+    if ((req.method === 'GET' || req.method === 'HEAD') && (url.pathname === '/ping' || url.pathname === '/replicas_status')) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('Ok.\n')
+      return
+    }
+    if (url.pathname !== '/' || (req.method !== 'POST' && req.method !== 'GET')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('There is no handle ' + url.pathname + '\n')
+      return
+    }
+    const queryId = url.searchParams.get('query_id') ?? crypto.randomUUID()
+    if (!authorised(req, opts, url)) {
+      req.resume()
+      res.writeHead(401, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': '516' }).end('Code: 516. DB::Exception: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)\n')
+      return
+    }
+    run(req, url).then(
+      (r) => {
+        const summary = { read_rows: String(r.rowsRead), read_bytes: String(r.bytesRead), written_rows: '0', written_bytes: '0', total_rows_to_read: '0', result_rows: '0', result_bytes: String(r.body.length), elapsed_ns: String(Math.round(r.elapsed * 1e9)) }
+        const headers: Record<string, string> = {
+          'Content-Type': 'text/plain; charset=UTF-8',
+          'X-ClickHouse-Query-Id': queryId,
+          'X-ClickHouse-Format': r.format,
+          'X-ClickHouse-Timezone': 'UTC',
+          'X-ClickHouse-Summary': JSON.stringify(summary),
+        }
+        const gzip = url.searchParams.get('enable_http_compression') === '1' && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
+        if (gzip) headers['Content-Encoding'] = 'gzip'
+        res.writeHead(200, headers).end(gzip ? zlib.gzipSync(r.body) : r.body)
+      },
+      (e: unknown) => {
+        const message = (e as Error)?.message ?? String(e)
+        const code = e instanceof ClientError ? e.chCode : Number(/Code: (\d+)/.exec(message)?.[1] ?? 1001)
+        const status = e instanceof ClientError ? e.status : code === 62 ? 400 : code === 60 || code === 81 ? 404 : 500
+        const text = /^Code: \d+\./.test(message) ? message : `Code: ${code}. DB::Exception: ${message}`
+        if (!res.headersSent) res.writeHead(status, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': String(code), 'X-ClickHouse-Query-Id': queryId })
+        res.end(`${text}\n`)
+      },
+    )
+  })
+  server.on('close', () => pool.close())
+  return server
+}
