@@ -13,7 +13,10 @@ import zlib from 'node:zlib'
 import { loadConfig } from '../server/config.ts'
 import { startGridPulse } from '../server/gridpulse.ts'
 import { createLogger } from '../server/log.ts'
-import { chTime } from '../sql/queries.ts'
+import { Readable } from 'node:stream'
+import { chTime, insertStatement } from '../sql/queries.ts'
+import { processBody } from '../ingest/process.ts'
+import { COLUMNS } from '../ingest/rows.ts'
 import { DISPLAY_TOKEN, liveClient } from '../tests/support/app.ts'
 import { CATEGORIES } from '../ingest/schema.ts'
 
@@ -21,6 +24,8 @@ const quick = process.argv.includes('--quick')
 const write = process.argv.includes('--write')
 const ROWS = quick ? 50_000 : 200_000
 const CHUNK = 10_000
+const SENDERS = 4
+const BACKGROUND_RATE = 5_000
 const KEY = 'bench-ingest-key-000000000000'
 
 const pct = (xs: number[], p: number) => {
@@ -62,14 +67,16 @@ async function main() {
       note: '楼道堆放杂物，影响通行',
     }))
 
-  // 1. Ingest over HTTP: chunks of NDJSON, two requests in flight (group commit joins them).
+  // 1. Ingest over HTTP: chunks of NDJSON from SENDERS concurrent clients. "Acknowledged" is
+  //    the last 2xx (events durable in the spool); "stored" is when the flusher has put every
+  //    one of them into the store (what the wall and SQL can see).
   const httpEvents = makeEvents('H')
   const bodies: string[] = []
   for (let i = 0; i < ROWS; i += CHUNK) bodies.push(httpEvents.slice(i, i + CHUNK).map((e) => JSON.stringify(e)).join('\n'))
   let next = 0
   const t0 = performance.now()
   await Promise.all(
-    [0, 1].map(async () => {
+    Array.from({ length: SENDERS }, async () => {
       while (next < bodies.length) {
         const body = bodies[next++]!
         const res = await fetch(`${gp.url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-ndjson' }, body })
@@ -78,18 +85,36 @@ async function main() {
       }
     }),
   )
-  const httpSec = (performance.now() - t0) / 1000
+  const ackSec = (performance.now() - t0) / 1000
+  await gp.ingest.drain()
+  const storedSec = (performance.now() - t0) / 1000
 
-  // 2. Raw engine insert of the same rows (already enriched), same table, same batch size.
-  const rawRows = makeEvents('W').map((e) => {
+  // 2. Raw engine insert of the same rows, the store's own ceiling: the very lines ingest
+  //    writes (JSONCompactEachRow, enriched), inserted straight into the same table in the same
+  //    batch size; and, for comparison, the same rows as objects through client.insert
+  //    (JSONEachRow serialised by the client: the path ingest used before the spool).
+  const rawEvents = makeEvents('W')
+  const rawBodies: Buffer[] = []
+  for (let i = 0; i < ROWS; i += CHUNK) {
+    const r = processBody({ kind: 'reports', body: Buffer.from(rawEvents.slice(i, i + CHUNK).map((e) => JSON.stringify(e)).join('\n')), ndjson: true, source: { name: 'bench', scope: 'city' }, receivedAt: Date.now(), maxBatchRows: CHUNK }, gp.registry())
+    if (!r.ok) throw new Error(r.error)
+    rawBodies.push(r.batch.lines)
+  }
+  const t1 = performance.now()
+  for (const [i, b] of rawBodies.entries()) {
+    const rs = await gp.store.writer.exec({ query: insertStatement('report_events', COLUMNS.reports, `bench-raw-${i}`), values: Readable.from([b], { objectMode: false }) })
+    rs.stream.resume()
+  }
+  const rawSec = (performance.now() - t1) / 1000
+  const objRows = makeEvents('J').map((e) => {
     const p = gp.registry().microGridPath(e.micro_grid)!
     return { ...e, ...p, at: chTime(Date.parse(e.at)), received_at: chTime(now), department: '', lat: null, lon: null, source: 'bench' }
   })
-  const t1 = performance.now()
+  const t2 = performance.now()
   for (let i = 0; i < ROWS; i += CHUNK) {
-    await gp.store.writer.insert({ table: 'report_events', values: rawRows.slice(i, i + CHUNK), format: 'JSONEachRow' })
+    await gp.store.writer.insert({ table: 'report_events', values: objRows.slice(i, i + CHUNK), format: 'JSONEachRow' })
   }
-  const rawSec = (performance.now() - t1) / 1000
+  const objSec = (performance.now() - t2) / 1000
 
   // 3. Live tick: every scope from the grouped queries.
   const ticks: number[] = []
@@ -99,10 +124,27 @@ async function main() {
     ticks.push(performance.now() - s)
   }
 
-  // 4. Freshness: 2xx → socket client sees the counter move.
+  // 4. Freshness: 2xx → a socket client sees the counter move, while a background source
+  //    sends BACKGROUND_RATE events/s (reports dated a month ago: they load ingest and the
+  //    store without moving today's counter).
   const skippedBefore = gp.hub.stats.skippedTicks
   const client = await liveClient(gp.url, 'city')
+  let loading = true
+  let backgroundSent = 0
+  const background = (async () => {
+    let k = 0
+    const started = performance.now()
+    while (loading) {
+      const events = makeEvents(`B${k++}`).slice(0, BACKGROUND_RATE / 10)
+      const res = await fetch(`${gp.url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-ndjson' }, body: events.map((e) => JSON.stringify(e)).join('\n') })
+      await res.text()
+      backgroundSent += events.length
+      const due = started + (backgroundSent / BACKGROUND_RATE) * 1000
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())))
+    }
+  })()
   const fresh: number[] = []
+  const backgroundStart = performance.now()
   for (let i = 0; i < (quick ? 15 : 40); i++) {
     const before = client.current().today.reported
     const ev = { ...makeEvents(`F${i}`)[0]!, at: new Date(Date.now() - 1000).toISOString() }
@@ -111,23 +153,31 @@ async function main() {
     const acked = performance.now()
     await client.waitFor((s) => s.today.reported > before, 10_000)
     fresh.push(performance.now() - acked)
+    await new Promise((r) => setTimeout(r, 100))
   }
+  loading = false
+  await background
+  const backgroundRate = backgroundSent / ((performance.now() - backgroundStart) / 1000)
   client.socket.close()
   const skipped = gp.hub.stats.skippedTicks - skippedBefore
   await gp.close()
   fs.rmSync(dataDir, { recursive: true, force: true })
 
   const bundle = initialJsGzip()
-  const httpRate = ROWS / httpSec
+  const ackRate = ROWS / ackSec
+  const storedRate = ROWS / storedSec
   const rawRate = ROWS / rawSec
+  const objRate = ROWS / objSec
   const table = [
     `| measure | figure | target (DESIGN §6) |`,
     `| --- | --- | --- |`,
-    `| ingest over HTTP, NDJSON ×${fmt(CHUNK)}, validation on (${fmt(ROWS)} events) | ${fmt(httpRate)} events/s | ≥ 150,000 events/s |`,
-    `| raw engine insert of the same rows (@clickhouse/client → chdb) | ${fmt(rawRate)} events/s | — |`,
-    `| ratio HTTP / raw | ${fmt(httpRate / rawRate, 2)}× | ≥ 0.5× |`,
-    `| live tick, all scopes, ${fmt(ROWS * 2)} stored reports: p50 / max | ${fmt(pct(ticks, 50), 1)} ms / ${fmt(Math.max(...ticks), 1)} ms | snapshot ≤ 50 ms at 100M |`,
-    `| freshness 2xx → socket sees today.reported (no background load yet): p50 / p99 | ${fmt(pct(fresh, 50), 0)} ms / ${fmt(pct(fresh, 99), 0)} ms | p99 ≤ 1 s under 5k events/s |`,
+    `| ingest over HTTP, NDJSON ×${fmt(CHUNK)}, ${SENDERS} senders, validation on (${fmt(ROWS)} events): acknowledged (durable in the spool) | ${fmt(ackRate)} events/s | ≥ 150,000 events/s |`,
+    `| … the same events stored (queryable), end to end | ${fmt(storedRate)} events/s | — |`,
+    `| raw engine insert of the same rows (the ingest's own lines, @clickhouse/client → chdb) | ${fmt(rawRate)} events/s | — |`,
+    `| ratio HTTP acknowledged / raw; stored / raw | ${fmt(ackRate / rawRate, 2)}× ; ${fmt(storedRate / rawRate, 2)}× | ≥ 0.5× |`,
+    `| before the spool: the same rows as objects through client.insert (JSONEachRow) | ${fmt(objRate)} events/s (${fmt(rawRate / objRate, 2)}× slower than the lines) | — |`,
+    `| live tick, all scopes, ${fmt(ROWS * 3)} stored reports: p50 / max | ${fmt(pct(ticks, 50), 1)} ms / ${fmt(Math.max(...ticks), 1)} ms | snapshot ≤ 50 ms at 100M |`,
+    `| freshness 2xx → socket sees today.reported, under ${fmt(backgroundRate)} events/s background ingest: p50 / p99 | ${fmt(pct(fresh, 50), 0)} ms / ${fmt(pct(fresh, 99), 0)} ms | p99 ≤ 1 s under 5k events/s |`,
     `| live ticks skipped while a compute ran (freshness phase) | ${skipped} | none skipped |`,
     bundle
       ? `| dashboard initial JS, gzip (${bundle.files} file${bundle.files > 1 ? 's' : ''}) | ${fmt(bundle.bytes / 1024, 1)} KB | ≤ 600 KB |`

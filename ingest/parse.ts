@@ -78,12 +78,12 @@ function parseNdjson(body: Buffer, maxRows: number): ParsedRow[] {
     if (bad < 0 && text!.trim() === '') continue
     if (index >= maxRows) throw tooMany(maxRows)
     if (bad >= 0) {
-      rows.push({ index, error: `line ${line} is not valid UTF-8 (byte ${bad} of the line)`, reason: 'utf8' })
+      rows.push({ index, error: `row ${index}: line ${line} is not valid UTF-8 (byte ${bad} of the line)`, reason: 'utf8' })
     } else {
       try {
         rows.push({ index, value: JSON.parse(text!) })
       } catch (e) {
-        rows.push({ index, error: `line ${line} is not valid JSON: ${(e as Error).message}`, reason: 'json' })
+        rows.push({ index, error: `row ${index}: line ${line} is not valid JSON: ${(e as Error).message}`, reason: 'json' })
       }
     }
     index++
@@ -136,12 +136,13 @@ function parseJson(body: Buffer, maxRows: number): ParsedRow[] {
   } catch {
     throw new BodyError(400, `body is not valid UTF-8 (byte ${firstInvalidUtf8(body)})`)
   }
+  if (text.trim() === '') throw new BodyError(400, 'body holds no events')
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (e) {
     if (text.trimStart().startsWith('[')) return parseArrayElements(text, maxRows, (e as Error).message)
-    throw new BodyError(400, `body is not valid JSON: ${(e as Error).message}`)
+    throw new BodyError(400, `body is not valid JSON: ${(e as Error).message}${looksLikeNdjson(text) ? '. It looks like NDJSON (one event per line): send it with Content-Type: application/x-ndjson' : ''}`)
   }
   const list = Array.isArray(value) ? value : [value]
   if (list.length === 0) throw new BodyError(400, 'body holds no events')
@@ -149,15 +150,30 @@ function parseJson(body: Buffer, maxRows: number): ParsedRow[] {
   return list.map((v, index) => ({ index, value: v }))
 }
 
+/** Whether a body that is not one JSON value is one JSON value per line. */
+function looksLikeNdjson(text: string): boolean {
+  const lines = text.split('\n').filter((l) => l.trim() !== '')
+  if (lines.length < 2) return false
+  try {
+    JSON.parse(lines[0]!)
+    JSON.parse(lines[1]!)
+    return true
+  } catch {
+    return false
+  }
+}
+
 function parseArrayElements(text: string, maxRows: number, wholeError: string): ParsedRow[] {
   const split = splitJsonArray(text)
   if ('error' in split) throw new BodyError(400, `body is not valid JSON: ${split.error} (${wholeError})`)
   if (split.elements.length > maxRows) throw tooMany(maxRows)
+  const last = split.elements.length - 1
   return split.elements.map((src, index) => {
+    if (index === last && index > 0 && src.trim() === '') return { index, error: `row ${index}: is empty (a comma after the last event?)`, reason: 'json' as const }
     try {
       return { index, value: JSON.parse(src) as unknown }
     } catch (e) {
-      return { index, error: `row ${index} is not valid JSON: ${(e as Error).message}`, reason: 'json' as const }
+      return { index, error: `row ${index}: is not valid JSON: ${(e as Error).message}`, reason: 'json' as const }
     }
   })
 }

@@ -1,16 +1,27 @@
 /**
  * Removes personal numbers from free text before it is stored (DESIGN §7): mainland mobile
- * numbers (with or without separators or +86), landlines with an area code, and ID-card
- * numbers (18 digits, the last may be X; or the old 15 digits).
+ * numbers (with or without separators, +86 or 0086), landlines with an area code, and ID-card
+ * numbers (18 digits, the last may be X, written whole or in 6-8-4 groups; or the old 15
+ * digits). Digits may be full-width (１３８…), as Chinese input methods often type them.
  */
-const ID_CARD = /(?<![0-9])(?:[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]|[1-9]\d{14})(?![0-9Xx])/g
-const MOBILE = /(?<![0-9])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?![0-9])/g
-const LANDLINE = /(?<![0-9])0\d{2,3}[\s-]?\d{7,8}(?![0-9])/g
+const D = '[0-9０-９]'
+const SEP = '[\\s.\\-－]?'
+const NOT_DIGIT_BEFORE = `(?<![0-9０-９])`
+const NOT_DIGIT_AFTER = `(?![0-9０-９])`
+
+const ID_CARD = new RegExp(
+  `${NOT_DIGIT_BEFORE}(?:[1-9１-９]${D}{5}${SEP}(?:19|20|１９|２０)${D}{2}${D}{2}${D}{2}${SEP}${D}{3}[0-9０-９XxＸｘ]|[1-9１-９]${D}{14})(?![0-9０-９XxＸｘ])`,
+  'g',
+)
+const MOBILE = new RegExp(`${NOT_DIGIT_BEFORE}(?:(?:\\+|＋|00|００)?(?:86|８６)${SEP})?[1１][3-9３-９]${D}(?:${SEP}${D}{4}){2}${NOT_DIGIT_AFTER}`, 'g')
+const LANDLINE = new RegExp(`${NOT_DIGIT_BEFORE}[0０]${D}{2,3}${SEP}${D}{7,8}${NOT_DIGIT_AFTER}`, 'g')
+/** Cheap pre-check: nothing to mask without seven digits in a row or digits around a separator. */
+const MAYBE = new RegExp(`${D}{7}|${D}[\\s.\\-－]${D}`)
 
 export const PHONE_MASK = '[电话已隐藏]'
 export const ID_MASK = '[证件号已隐藏]'
 
 export function redact(text: string): string {
-  if (!/\d{7}|\d[\s-]\d/.test(text)) return text
+  if (!MAYBE.test(text)) return text
   return text.replace(ID_CARD, ID_MASK).replace(MOBILE, PHONE_MASK).replace(LANDLINE, PHONE_MASK)
 }

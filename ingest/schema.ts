@@ -107,19 +107,47 @@ export type ReportEvent = z.infer<typeof reportEventSchema>
 export type VisitEvent = z.infer<typeof visitEventSchema>
 export type EventKind = 'reports' | 'visits'
 
+const EXPECTED: Record<string, string> = {
+  object: 'an object',
+  array: 'an array',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+}
+
+/** A key as it may be echoed in an error: short, and only printable. */
+function shown(key: string): string {
+  const k = key.length > 40 ? `${key.slice(0, 40)}…` : key
+  return JSON.stringify(k)
+}
+
 /** One human sentence for a failed row, naming the field: `category: is required when …`. */
 export function describeIssues(error: z.ZodError): { field: string; error: string } {
   const issue = error.issues[0]!
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys: string[] }).keys
-    return { field: keys[0] ?? '', error: `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}` }
+    const listed = keys.slice(0, 3).map(shown).join(', ')
+    const more = keys.length > 3 ? ` and ${keys.length - 3} more` : ''
+    return { field: (keys[0] ?? '').slice(0, 40), error: `unknown field${keys.length > 1 ? 's' : ''} ${listed}${more}` }
   }
   const field = issue.path.join('.')
   let message = issue.message
   if (issue.code === 'invalid_value' && 'values' in issue) {
     message = `must be one of ${(issue.values as unknown[]).join(', ')}`
   } else if (issue.code === 'invalid_type') {
-    message = /received undefined/.test(message) ? 'is required' : `must be ${(issue as { expected: string }).expected === 'array' ? 'an' : 'a'} ${(issue as { expected: string }).expected}`
+    const expected = (issue as { expected: string }).expected
+    const received = /received (\w+)/.exec(message)?.[1]
+    if (received === 'undefined') message = 'is required'
+    else if (received === 'Infinity' || received === 'NaN') message = 'must be a finite number'
+    else if (expected === 'int' && received === 'number') message = 'must be an integer'
+    else message = `must be ${EXPECTED[expected] ?? expected}${received ? ` (got ${received === 'null' ? 'null' : `${EXPECTED[received] ?? received}`})` : ''}`
+  } else if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const i = issue as { origin?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean }
+    const bound = issue.code === 'too_small' ? i.minimum : i.maximum
+    const word = issue.code === 'too_small' ? 'least' : 'most'
+    if (i.origin === 'array') message = `must have at ${word} ${bound} item${Number(bound) === 1 ? '' : 's'}`
+    else if (i.origin === 'number' || i.origin === 'int') message = `must be at ${word} ${bound}`
   }
   return { field, error: field ? `${field}: ${message}` : message }
 }

@@ -7,7 +7,7 @@ import { WorkerFailedError } from '../../ingest/workers/pool.ts'
 import type { Logger } from '../log.ts'
 
 export function errorHandler(log: Logger, maxBodyBytes: number) {
-  return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let status = 500
     let message = 'internal error'
     let headers: Record<string, string> = {}
@@ -31,6 +31,10 @@ export function errorHandler(log: Logger, maxBodyBytes: number) {
       status = 500
       message = `${err.message}; nothing from this request was kept`
       log.error('ingest worker failed on a request', { error: err.message })
+    } else if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('Z_')) {
+      // zlib failed on a body that said it was compressed.
+      status = 400
+      message = `the body is not valid ${req.headers['content-encoding'] ?? 'compressed data'} (as its Content-Encoding says): ${e.message}`
     } else if (e?.type === 'entity.too.large') {
       status = 413
       message = `the body is larger than ${(err as { limit?: number }).limit ?? maxBodyBytes} bytes; split the batch`

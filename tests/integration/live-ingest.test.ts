@@ -87,7 +87,7 @@ describe('ingest → store → live wall', () => {
     expect(res.body.accepted).toBe(2)
     const errors = Object.fromEntries(res.body.rejected.map((r) => [r.index, r.error]))
     expect(Object.keys(errors).map(Number)).toEqual([1, 2, 3, 4, 5])
-    expect(errors[1]).toMatch(/^line 2 is not valid JSON/)
+    expect(errors[1]).toMatch(/^row 1: line 2 is not valid JSON/)
     expect(errors[2]).toBe('row 2: micro_grid: unknown micro-grid "nowhere.m1"')
     expect(errors[3]).toMatch(/^row 3: category: must be one of /)
     expect(errors[4]).toMatch(/^row 4: at: is more than 10 minutes in the future/)

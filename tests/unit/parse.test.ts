@@ -17,7 +17,7 @@ describe('request bodies', () => {
     expect(rows).toHaveLength(3)
     expect(rows[0]).toEqual({ index: 0, value: { a: 1 } })
     expect(rows[1]).toMatchObject({ index: 1, reason: 'json' })
-    expect((rows[1] as { error: string }).error).toMatch(/^line 2 is not valid JSON/)
+    expect((rows[1] as { error: string }).error).toMatch(/^row 1: line 2 is not valid JSON/)
     expect(rows[2]).toEqual({ index: 2, value: { a: 3 } })
   })
 
@@ -25,7 +25,7 @@ describe('request bodies', () => {
     const body = Buffer.concat([b('{"a":1}\n{"a":"'), Buffer.from([0xc3, 0x28]), b('"}\n{"a":"大弯"}\n')])
     const rows = parseRows(body, true, 10)
     expect(rows[0]).toEqual({ index: 0, value: { a: 1 } })
-    expect(rows[1]).toEqual({ index: 1, error: 'line 2 is not valid UTF-8 (byte 6 of the line)', reason: 'utf8' })
+    expect(rows[1]).toEqual({ index: 1, error: 'row 1: line 2 is not valid UTF-8 (byte 6 of the line)', reason: 'utf8' })
     expect(rows[2]).toEqual({ index: 2, value: { a: '大弯' } })
   })
 
@@ -33,7 +33,7 @@ describe('request bodies', () => {
     const rows = parseRows(b('[{"a":1}, {"a":tru}, {"a":"x,]}"}]'), false, 10)
     expect(rows[0]).toEqual({ index: 0, value: { a: 1 } })
     expect(rows[1]).toMatchObject({ index: 1, reason: 'json' })
-    expect((rows[1] as { error: string }).error).toMatch(/^row 1 is not valid JSON/)
+    expect((rows[1] as { error: string }).error).toMatch(/^row 1: is not valid JSON/)
     expect(rows[2]).toEqual({ index: 2, value: { a: 'x,]}' } })
   })
 

@@ -44,7 +44,7 @@ describe('the report wire schema', () => {
   it('names a missing field and a wrong type', () => {
     const { report_id: _r, ...noId } = report
     expect(errorOf(reportEventSchema, noId)).toEqual({ field: 'report_id', error: 'report_id: is required' })
-    expect(errorOf(reportEventSchema, { ...report, severity: 'high' }).error).toBe('severity: must be a number')
+    expect(errorOf(reportEventSchema, { ...report, severity: 'high' }).error).toBe('severity: must be a number (got a string)')
   })
 
   it('limits event ids to 64 characters and notes to 2,000', () => {
