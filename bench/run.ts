@@ -53,19 +53,26 @@ async function main() {
   )
   const micro = gp.registry().places.filter((p) => p.level === 'micro_grid').map((p) => p.code)
   const now = Date.now()
-  const makeEvents = (prefix: string) =>
-    Array.from({ length: ROWS }, (_, i) => ({
-      event_id: `${prefix}-${i}`,
-      report_id: `${prefix}-R${i}`,
-      type: 'reported',
-      at: new Date(now - 86_400_000 * 30 + (i % 2_000_000) * 1000).toISOString(),
-      micro_grid: micro[i % micro.length]!,
-      category: CATEGORIES[i % CATEGORIES.length]!,
-      channel: 'app',
-      reporter_role: i % 4 === 0 ? 'mobile_worker' : 'grid_worker',
-      severity: 1,
-      note: '楼道堆放杂物，影响通行',
-    }))
+  // Reports of the last 60 days, each reported and (all but one in fifty) closed an hour later:
+  // a realistic history, where the open backlog is small next to what was handled.
+  const makeEvents = (prefix: string, n = ROWS) =>
+    Array.from({ length: n }, (_, i) => {
+      const r = i >> 1
+      const at = now - 86_400_000 * 60 + (r % 5_000_000) * 20_000
+      const closing = i % 2 === 1
+      return {
+        event_id: `${prefix}-${i}`,
+        report_id: `${prefix}-R${closing && r % 50 === 0 ? `${r}-never-closed` : r}`,
+        type: closing ? 'closed' : 'reported',
+        at: new Date(closing ? at + 3_600_000 : at).toISOString(),
+        micro_grid: micro[r % micro.length]!,
+        category: CATEGORIES[r % CATEGORIES.length]!,
+        channel: 'app',
+        reporter_role: r % 4 === 0 ? 'mobile_worker' : 'grid_worker',
+        severity: 1,
+        note: '楼道堆放杂物，影响通行',
+      }
+    })
 
   // 1. Ingest over HTTP: chunks of NDJSON from SENDERS concurrent clients. "Acknowledged" is
   //    the last 2xx (events durable in the spool); "stored" is when the flusher has put every
@@ -117,12 +124,18 @@ async function main() {
   const objSec = (performance.now() - t2) / 1000
 
   // 3. Live tick: every scope from the grouped queries.
+  // Steady state: past the watermark overlap, so a tick reads only what changed since the last.
+  await new Promise((r) => setTimeout(r, 3_000))
+  const reloadStart = performance.now()
+  await gp.hub.reload()
+  const fullLoadMs = performance.now() - reloadStart
   const ticks: number[] = []
   for (let i = 0; i < 10; i++) {
     const s = performance.now()
     await gp.hub.refresh()
     ticks.push(performance.now() - s)
   }
+  const inMemory = gp.hub.stats.reportsInMemory
 
   // 4. Freshness: 2xx → a socket client sees the counter move, while a background source
   //    sends BACKGROUND_RATE events/s (reports dated a month ago: they load ingest and the
@@ -131,14 +144,16 @@ async function main() {
   const client = await liveClient(gp.url, 'city')
   let loading = true
   let backgroundSent = 0
+  // Built up front, so the bench's own work doesn't compete with the server it measures.
+  const backgroundBodies = Array.from({ length: 600 }, (_, k) => makeEvents(`B${k}`, BACKGROUND_RATE / 10).map((e) => JSON.stringify(e)).join('\n'))
   const background = (async () => {
     let k = 0
     const started = performance.now()
     while (loading) {
-      const events = makeEvents(`B${k++}`).slice(0, BACKGROUND_RATE / 10)
-      const res = await fetch(`${gp.url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-ndjson' }, body: events.map((e) => JSON.stringify(e)).join('\n') })
+      const body = backgroundBodies[k++ % backgroundBodies.length]!
+      const res = await fetch(`${gp.url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-ndjson' }, body })
       await res.text()
-      backgroundSent += events.length
+      backgroundSent += BACKGROUND_RATE / 10
       const due = started + (backgroundSent / BACKGROUND_RATE) * 1000
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())))
     }
@@ -147,7 +162,7 @@ async function main() {
   const backgroundStart = performance.now()
   for (let i = 0; i < (quick ? 15 : 40); i++) {
     const before = client.current().today.reported
-    const ev = { ...makeEvents(`F${i}`)[0]!, at: new Date(Date.now() - 1000).toISOString() }
+    const ev = { ...makeEvents(`F${i}`, 1)[0]!, at: new Date(Date.now() - 1000).toISOString() }
     const res = await fetch(`${gp.url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(ev) })
     await res.text()
     const acked = performance.now()
@@ -176,7 +191,8 @@ async function main() {
     `| raw engine insert of the same rows (the ingest's own lines, @clickhouse/client → chdb) | ${fmt(rawRate)} events/s | — |`,
     `| ratio HTTP acknowledged / raw; stored / raw | ${fmt(ackRate / rawRate, 2)}× ; ${fmt(storedRate / rawRate, 2)}× | ≥ 0.5× |`,
     `| before the spool: the same rows as objects through client.insert (JSONEachRow) | ${fmt(objRate)} events/s (${fmt(rawRate / objRate, 2)}× slower than the lines) | — |`,
-    `| live tick, all scopes, ${fmt(ROWS * 3)} stored reports: p50 / max | ${fmt(pct(ticks, 50), 1)} ms / ${fmt(Math.max(...ticks), 1)} ms | snapshot ≤ 50 ms at 100M |`,
+    `| live tick, all scopes, ${fmt((ROWS * 3) / 2)} stored reports (${fmt(inMemory)} open or recent in memory): p50 / max | ${fmt(pct(ticks, 50), 1)} ms / ${fmt(Math.max(...ticks), 1)} ms | snapshot ≤ 50 ms at 100M |`,
+    `| live hub full load of open and recent reports (at start, then every 15 min) | ${fmt(fullLoadMs, 0)} ms | — |`,
     `| freshness 2xx → socket sees today.reported, under ${fmt(backgroundRate)} events/s background ingest: p50 / p99 | ${fmt(pct(fresh, 50), 0)} ms / ${fmt(pct(fresh, 99), 0)} ms | p99 ≤ 1 s under 5k events/s |`,
     `| live ticks skipped while a compute ran (freshness phase) | ${skipped} | none skipped |`,
     bundle

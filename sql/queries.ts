@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url'
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'queries')
 
 export type QueryName =
-  | 'live_micro_grid'
-  | 'live_response'
+  | 'live_reports'
+  | 'live_reports_changed'
+  | 'store_now'
   | 'recent_reports'
   | 'places_all'
   | 'open_reports'

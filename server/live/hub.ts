@@ -13,7 +13,8 @@ import { chTime, parseChTime, sql } from '../../sql/queries.ts'
 import type { SlaTable } from '../sla.ts'
 import { localDay, localDayStart } from './localTime.ts'
 import { diff } from '../contracts/mergePatch.ts'
-import { buildSnapshots, scopesOfMicroGrid, type MicroGridRow, type ResponseRow } from './snapshots.ts'
+import { buildSnapshots, scopesOfMicroGrid } from './snapshots.ts'
+import { fromRow, liveFigures, LiveReports, type LiveReportRow } from './reports.ts'
 import type { Logger } from '../log.ts'
 
 export type LiveNamespace = Namespace<ClientToServerEvents, ServerToClientEvents>
@@ -31,12 +32,20 @@ export interface LiveHubOptions {
 }
 
 const TICKER_RING = 2000
+/** A full reload of the reports in memory this often, in case a change was missed. */
+const FULL_RELOAD_MS = 15 * 60_000
+/** How far behind the watermark each tick looks again (an insert may become visible late). */
+const WATERMARK_OVERLAP_MS = 2_000
 const NOTE_MAX = 60
 
 export class ScopeError extends Error {}
 
 export class LiveHub {
   private readonly cache = new Map<Scope, LiveSnapshot>()
+  private readonly reports = new LiveReports()
+  /** Newest stored_at (store clock, ms) the reports in memory reflect. */
+  private watermark: number | undefined
+  private lastFullLoad = 0
   private readonly ticker: TickerEntry[] = []
   private dirty = true
   private lastCompute = 0
@@ -47,7 +56,7 @@ export class LiveHub {
   private deny: (socket: Socket<ClientToServerEvents, ServerToClientEvents>, scope: Scope) => string | undefined = () => undefined
   private readonly now: () => number
   /** For `npm run bench` (and /metrics later): computes done, ticks skipped while one ran. */
-  readonly stats = { computes: 0, skippedTicks: 0 }
+  readonly stats = { computes: 0, skippedTicks: 0, fullLoads: 0, lastFullLoadMs: 0, lastComputeMs: 0, reportsInMemory: 0 }
 
   constructor(private readonly opts: LiveHubOptions) {
     this.now = opts.now ?? Date.now
@@ -117,6 +126,13 @@ export class LiveHub {
     await this.compute()
   }
 
+  /** Reads the live reports afresh from the store (as at start), then recomputes every scope. */
+  async reload(): Promise<void> {
+    await this.computing?.catch(() => undefined)
+    this.watermark = undefined
+    await this.compute()
+  }
+
   /** Recomputes every scope, or joins the compute already running. */
   compute(): Promise<void> {
     if (!this.computing) {
@@ -169,37 +185,52 @@ export class LiveHub {
 
   private async computeAll(): Promise<void> {
     this.dirty = false
+    const started = performance.now()
     const now = this.now()
     const { tz } = this.opts
     const dayStart = localDayStart(now, tz)
     const ydayStart = localDayStart(dayStart - 1, tz)
-    const sla = this.opts.sla()
-    const params = {
-      day_start: chTime(dayStart),
-      now: chTime(now),
-      yday_start: chTime(ydayStart),
-      yday_now: chTime(ydayStart + (now - dayStart)),
-      tz,
-      sla_categories: sla.categories,
-      sla_verify_min: sla.verifyMin,
-      sla_resolve_min: sla.resolveMin,
-      default_verify_min: sla.defaultVerifyMin,
-      default_resolve_min: sla.defaultResolveMin,
-    }
     try {
-      const reader = this.opts.reader
-      const microGrids = await (await reader.query({ query: sql('live_micro_grid'), query_params: params, format: 'JSONEachRow' })).json<MicroGridRow>()
-      const response = await (await reader.query({ query: sql('live_response'), query_params: params, format: 'JSONEachRow' })).json<ResponseRow>()
+      await this.refreshReports(now, ydayStart)
       const day = localDay(now, tz)
-      const next = buildSnapshots({ registry: this.opts.registry(), microGrids, response, ticker: this.ticker, asOf: now, day, tz })
+      const figures = liveFigures(this.reports.values(), this.opts.registry(), { now, dayStart, ydayStart, ydayNow: ydayStart + (now - dayStart), tz, sla: this.opts.sla() })
+      const next = buildSnapshots({ registry: this.opts.registry(), microGrids: figures.microGrids, response: figures.response, ticker: this.ticker, asOf: now, day, tz })
       for (const [scope, snap] of next) this.publish(scope, snap)
       this.lastDay = day
       this.lastCompute = now
       this.stats.computes++
+      this.stats.lastComputeMs = performance.now() - started
     } catch (e) {
       this.dirty = true
       throw e
     }
+  }
+
+  /**
+   * Brings the reports in memory up to date: in full at the start and every FULL_RELOAD_MS (a
+   * safety net), otherwise only the reports whose events landed since the watermark, re-read
+   * with an overlap so an insert that became visible late is not missed.
+   */
+  private async refreshReports(now: number, ydayStart: number): Promise<void> {
+    const reader = this.opts.reader
+    const rows = async (name: 'live_reports' | 'live_reports_changed', since: number) =>
+      (await reader.query({ query: sql(name), query_params: { since: chTime(since) }, format: 'JSONCompactEachRow' })).json<LiveReportRow>()
+    if (this.watermark === undefined || now - this.lastFullLoad > FULL_RELOAD_MS) {
+      const started = performance.now()
+      const [clock] = await (await reader.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>()
+      this.reports.replace((await rows('live_reports', ydayStart)).map(fromRow))
+      this.watermark = Number(clock!.now)
+      this.lastFullLoad = now
+      this.stats.fullLoads++
+      this.stats.lastFullLoadMs = performance.now() - started
+    } else {
+      const changed = await rows('live_reports_changed', this.watermark - WATERMARK_OVERLAP_MS)
+      this.reports.upsert(changed.map(fromRow))
+      const seen = changed.length > 0 ? Number(changed[0]![12]) : NaN
+      if (seen > this.watermark) this.watermark = seen
+    }
+    this.reports.evict(ydayStart)
+    this.stats.reportsInMemory = this.reports.size
   }
 
   private publish(scope: Scope, snap: Omit<LiveSnapshot, 'seq'>): void {

@@ -50,3 +50,24 @@ export function localDay(ms: number, tz: string): string {
   const p = localParts(ms, tz)
   return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`
 }
+
+const QUARTER_HOUR = 15 * 60_000
+const offsetCache = new Map<string, Map<number, number>>()
+
+/**
+ * Local hour of day (0–23) of an instant. The zone's offset is read once per quarter hour and
+ * cached (every zone's offsets and transitions fall on quarter hours), so the live hub can
+ * bucket tens of thousands of reports per tick without formatting each.
+ */
+export function localHour(ms: number, tz: string): number {
+  let cache = offsetCache.get(tz)
+  if (!cache) offsetCache.set(tz, (cache = new Map()))
+  const q = Math.floor(ms / QUARTER_HOUR)
+  let off = cache.get(q)
+  if (off === undefined) {
+    off = zoneOffset(q * QUARTER_HOUR, tz)
+    if (cache.size > 10_000) cache.clear()
+    cache.set(q, off)
+  }
+  return Math.floor((((ms + off) % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000)
+}

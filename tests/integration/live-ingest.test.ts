@@ -163,6 +163,19 @@ describe('ingest → store → live wall', () => {
     expect(await rs.json()).toEqual([{ m: 11 }])
   })
 
+  it('moves yesterday\'s figure when a late event for yesterday arrives', async () => {
+    await app.settle()
+    const city = await liveClient(app.url, 'city')
+    const before = city.current().yesterday.reported
+    const todayBefore = city.current().today.reported
+    // Yesterday, an hour before this time of day: counts in "same time yesterday".
+    const late = reported(dawanMicroGrid, { at: iso(app.now() - 25 * 3_600_000) })
+    expect((await app.post('reports', late)).body.accepted).toBe(1)
+    await city.waitFor((s) => s.yesterday.reported === before + 1)
+    expect(city.current().today.reported).toBe(todayBefore)
+    city.socket.close()
+  })
+
   it('serves the same snapshot over REST and refuses unknown scopes clearly', async () => {
     const auth = { authorization: `Bearer ${DISPLAY_TOKEN}` }
     const res = await fetch(`${app.url}/api/v1/live?scope=street:qingbaijiang.dawan`, { headers: auth })
