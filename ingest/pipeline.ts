@@ -23,7 +23,7 @@ import { RecentIds } from './dedupe.ts'
 import { Flusher } from './flusher.ts'
 import { IngestMetrics } from './metrics.ts'
 import { BodyError, isNdjson } from './parse.ts'
-import type { TickerSource } from './process.ts'
+import { lineEnds, type TickerSource } from './process.ts'
 import type { Registry } from './registry/registry.ts'
 import { COLUMNS, lineIdentity, TABLES } from './rows.ts'
 import type { EventKind } from './schema.ts'
@@ -219,7 +219,11 @@ export class Ingest {
       }
     }
     if (keep.length > 0) {
-      const payload = keep.length === b.ids.length ? b.lines : Buffer.concat(keep.map((i) => b.lines.subarray(b.ends[i - 1] ?? 0, b.ends[i])))
+      let payload = b.lines
+      if (keep.length < b.ids.length) {
+        const ends = lineEnds(b.lines)
+        payload = Buffer.concat(keep.map((i) => b.lines.subarray(ends[i - 1] ?? 0, ends[i])))
+      }
       const durable = stream.spool.append(payload, keep.length)
       const keys = keep.map((i) => `${kind}:${b.ids[i]}`)
       keys.forEach((k, j) => this.inFlight.set(k, { hash: b.hashes[keep[j]!]!, durable }))

@@ -37,10 +37,8 @@ export interface TickerSource {
 
 /** The rows that passed every check, each as one line, with what the main thread needs per row. */
 export interface ProcessedBatch {
-  /** Lines of the rows to store, one per row, in `ids` order. */
+  /** Lines of the rows to store, one per row, in `ids` order, each ending in `\n` (see `lineEnds`). */
   lines: Buffer
-  /** Byte offset where each line ends (line i is lines[ends[i-1] ?? 0, ends[i])). */
-  ends: number[]
   ids: string[]
   /** Content hash per row. */
   hashes: number[]
@@ -86,13 +84,11 @@ export function processBody(input: ProcessInput, registry: Registry): ProcessRes
   const rejected: Rejection[] = []
   const inBatch = new Map<string, { index: number; hash: number }>()
   const lines: string[] = []
-  const ends: number[] = []
   const ids: string[] = []
   const hashes: number[] = []
   const ticker: TickerSource[] = []
   const indexes: number[] = []
   const ats: number[] = []
-  let bytes = 0
   let duplicates = 0
 
   const reject = (index: number, field: string, error: string, reason: Rejection['reason']) =>
@@ -139,10 +135,7 @@ export function processBody(input: ProcessInput, registry: Registry): ProcessRes
       continue
     }
     inBatch.set(e.event_id, { index, hash })
-    const line = rowLine(content, suffix, hash)
-    lines.push(line)
-    bytes += Buffer.byteLength(line)
-    ends.push(bytes)
+    lines.push(rowLine(content, suffix, hash))
     ids.push(e.event_id)
     hashes.push(hash)
     indexes.push(index)
@@ -158,7 +151,18 @@ export function processBody(input: ProcessInput, registry: Registry): ProcessRes
     ticker.splice(0, ticker.length - TICKER_MAX)
   }
   // Its own ArrayBuffer (never Node's shared pool), so a worker can transfer it without copying.
-  const out = Buffer.allocUnsafeSlow(bytes)
-  out.write(lines.join(''))
-  return { ok: true, batch: { lines: out, ends, ids, hashes, indexes, ats, rejected, duplicates, ticker } }
+  const text = lines.join('')
+  const out = Buffer.allocUnsafeSlow(Buffer.byteLength(text))
+  out.write(text)
+  return { ok: true, batch: { lines: out, ids, hashes, indexes, ats, rejected, duplicates, ticker } }
+}
+
+/**
+ * Byte offset where each line of `lines` ends (after its `\n`): a raw newline only ever ends a
+ * line, JSON escapes it inside strings. Only needed when some rows are dropped (resends).
+ */
+export function lineEnds(lines: Buffer): number[] {
+  const ends: number[] = []
+  for (let i = lines.indexOf(0x0a); i >= 0; i = lines.indexOf(0x0a, i + 1)) ends.push(i + 1)
+  return ends
 }

@@ -32,7 +32,9 @@ export function sql(name: QueryName): string {
 
 /** Formats an instant the way DateTime64(3) parameters and columns expect it (UTC). */
 export function chTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+  const iso = new Date(ms).toISOString()
+  // "2026-11-23T09:30:00.000Z" → "2026-11-23 09:30:00.000" (years 0–9999, as the store takes them)
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`
 }
 
 /** Parses a DateTime64(3, 'UTC') value as returned in JSON formats. */

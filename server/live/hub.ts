@@ -46,6 +46,8 @@ export class LiveHub {
   /** Newest stored_at (store clock, ms) the reports in memory reflect. */
   private watermark: number | undefined
   private lastFullLoad = 0
+  /** Consecutive failed computes (the store away): logged once, then now and then. */
+  private failures = 0
   private readonly ticker: TickerEntry[] = []
   private dirty = true
   private lastCompute = 0
@@ -180,7 +182,16 @@ export class LiveHub {
     const now = this.now()
     const dayChanged = localDay(now, this.opts.tz) !== this.lastDay
     if (!this.dirty && !dayChanged && now - this.lastCompute < this.opts.idleRecomputeMs) return
-    this.compute().catch((e: unknown) => this.opts.log.error('live compute failed', { error: String(e) }))
+    this.compute().then(
+      () => {
+        if (this.failures > 0) this.opts.log.info('live figures computed again', { afterFailures: this.failures })
+        this.failures = 0
+      },
+      (e: unknown) => {
+        // Once, then every 100th tick: a store away for an hour must not flood the log.
+        if (this.failures++ % 100 === 0) this.opts.log.error('live compute failed', { error: String(e), failures: this.failures })
+      },
+    )
   }
 
   private async computeAll(): Promise<void> {

@@ -8,7 +8,7 @@
  * at 2026-06-15T12:00:00+08:00; at most 1,000 rows per request unless a test says otherwise.
  */
 import { describe, expect, it } from 'vitest'
-import { processBody, type ProcessedBatch, type ProcessResult } from '../../ingest/process.ts'
+import { processBody, type ProcessedBatch, type ProcessResult, lineEnds } from '../../ingest/process.ts'
 import { ID_MASK, PHONE_MASK } from '../../ingest/redact.ts'
 import { demoRegistry } from '../../ingest/registry/demo.ts'
 import { Registry } from '../../ingest/registry/registry.ts'
@@ -307,7 +307,9 @@ describe('one mixed batch of every bad report, good rows between them', () => {
     const personal = notes.filter((n) => n.startsWith('3栋门口飞线充电'))
     expect(personal.length).toBeGreaterThanOrEqual(3)
     for (const n of personal) expect(n).toContain(`业主电话${PHONE_MASK}，身份证${ID_MASK}`)
-    expect(b.ends.at(-1)).toBe(b.lines.length)
+    // One line per kept row, the last one ending the buffer.
+    expect(lineEnds(b.lines)).toHaveLength(b.ids.length)
+    expect(lineEnds(b.lines).at(-1)).toBe(b.lines.length)
     for (const t of b.ticker) {
       expect(t.note).not.toContain(MOBILE)
       expect(t.note).not.toContain(ID_CARD)
