@@ -6,13 +6,13 @@
  * every few seconds, so a revoked key stops working here too).
  */
 import http from 'node:http'
-import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import helmet from 'helmet'
 import { Registry as MetricsRegistry } from 'prom-client'
 import { ConfigError, loadConfig, type Config } from '../server/config.ts'
+import { startOrExit, stopOnSignals } from '../server/process.ts'
 import { createLogger, type Logger } from '../server/log.ts'
 import { Audit } from '../server/auth/audit.ts'
 import { Auth } from '../server/auth/http.ts'
@@ -24,7 +24,7 @@ import { ingestRoutes } from '../server/routes/ingest.ts'
 import { metricsRoute } from '../server/routes/metrics.ts'
 import { readMigrations } from '../sql/migrate.ts'
 import { createStore, type Store } from '../sql/store.ts'
-import { Ingest } from './pipeline.ts'
+import { Ingest, ingestOptions } from './pipeline.ts'
 import { Registry } from './registry/registry.ts'
 import { loadPlaces } from './registry/store.ts'
 
@@ -68,21 +68,7 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
   const audit = new Audit(store.admin, log)
   const auth = new Auth({ users, sessions, keys, audit, registry: () => registry })
   const metrics = new MetricsRegistry()
-  const ingest = await Ingest.open({
-    writer: store.writer,
-    registry,
-    spoolDir: path.join(config.dataDir, 'spool'),
-    spoolMaxBytes: config.ingest.spoolMaxBytes,
-    flushRows: config.ingest.flushRows,
-    flushMs: config.ingest.flushMs,
-    maxBatchRows: config.ingest.maxBatchRows,
-    maxInFlightBytes: config.ingest.maxInFlightBytes,
-    workers: config.ingest.workers,
-    recentIds: config.ingest.recentIds,
-    retry: { minMs: Math.min(200, config.ingest.retryMaxMs), maxMs: config.ingest.retryMaxMs },
-    metrics,
-    log,
-  })
+  const ingest = await Ingest.open(ingestOptions(config, { writer: store.writer, registry, metrics, log }))
 
   // The servers own keys and the registry: follow their changes. A store that is away only
   // delays this; ingest goes on with what it has.
@@ -144,30 +130,9 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
 
 async function main(): Promise<void> {
   const log = createLogger('ingest')
-  let service: IngestService
-  try {
-    service = await startIngestService(loadConfig(), log)
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`Configuration error: ${e.message}`)
-      process.exit(2)
-    }
-    throw e
-  }
+  const service = await startOrExit(() => startIngestService(loadConfig(), log), log)
   console.log(`GridPulse ingest is running: ${service.url}/api/v1/reports and /api/v1/visits`)
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log.info('stopping', { signal })
-    setTimeout(() => process.exit(1), 15_000).unref()
-    service.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  stopOnSignals(() => service.close(), log, 15_000)
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -17,6 +17,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import type { Registry as MetricsRegistry } from 'prom-client'
 import type { IngestResult, Rejection } from '../server/contracts/ingest.ts'
 import type { Scope } from '../server/contracts/live.ts'
+import type { Config } from '../server/config.ts'
 import type { Logger } from '../server/log.ts'
 import { chTime, insertStatement, sql } from '../sql/queries.ts'
 import { RecentIds } from './dedupe.ts'
@@ -75,6 +76,23 @@ export interface IngestOptions {
   log: Logger
   now?: () => number
   retry?: { minMs: number; maxMs: number }
+}
+
+/** `Ingest.open`'s options from the configuration: the same for the server and `npm run ingest`. */
+export function ingestOptions(config: Config, deps: Pick<IngestOptions, 'writer' | 'registry' | 'metrics' | 'log' | 'now'>): IngestOptions {
+  const c = config.ingest
+  return {
+    ...deps,
+    spoolDir: path.join(config.dataDir, 'spool'),
+    spoolMaxBytes: c.spoolMaxBytes,
+    flushRows: c.flushRows,
+    flushMs: c.flushMs,
+    maxBatchRows: c.maxBatchRows,
+    maxInFlightBytes: c.maxInFlightBytes,
+    workers: c.workers,
+    recentIds: c.recentIds,
+    retry: { minMs: Math.min(200, c.retryMaxMs), maxMs: c.retryMaxMs },
+  }
 }
 
 type Stream = { spool: Spool; flusher: Flusher; recent: RecentIds }

@@ -10,9 +10,8 @@ import { migrate } from '../sql/migrate.ts'
 import { Registry } from '../ingest/registry/registry.ts'
 import { loadPlaces, replaceRegistry, savePlaces } from '../ingest/registry/store.ts'
 import { demoRegistry } from '../ingest/registry/demo.ts'
-import path from 'node:path'
 import { Registry as MetricsRegistry } from 'prom-client'
-import { Ingest } from '../ingest/pipeline.ts'
+import { Ingest, ingestOptions } from '../ingest/pipeline.ts'
 import { KeyStore } from './auth/keys.ts'
 import { UserStore } from './auth/users.ts'
 import { SessionStore } from './auth/sessions.ts'
@@ -73,22 +72,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
   const auth = new Auth({ users, sessions, keys, audit, registry: getRegistry })
 
   const metrics = new MetricsRegistry()
-  const ingest = await Ingest.open({
-    writer: store.writer,
-    registry,
-    spoolDir: path.join(config.dataDir, 'spool'),
-    spoolMaxBytes: config.ingest.spoolMaxBytes,
-    flushRows: config.ingest.flushRows,
-    flushMs: config.ingest.flushMs,
-    maxBatchRows: config.ingest.maxBatchRows,
-    maxInFlightBytes: config.ingest.maxInFlightBytes,
-    workers: config.ingest.workers,
-    recentIds: config.ingest.recentIds,
-    retry: { minMs: Math.min(200, config.ingest.retryMaxMs), maxMs: config.ingest.retryMaxMs },
-    metrics,
-    log,
-    now: opts.now,
-  })
+  const ingest = await Ingest.open(ingestOptions(config, { writer: store.writer, registry, metrics, log, now: opts.now }))
   const hub = new LiveHub({
     reader: store.reader,
     registry: getRegistry,

@@ -1,5 +1,6 @@
 /** `npm start`: runs GridPulse with the configuration from the environment (see README). */
-import { ConfigError, loadConfig } from './config.ts'
+import { loadConfig } from './config.ts'
+import { startOrExit, stopOnSignals } from './process.ts'
 import { startGridPulse } from './gridpulse.ts'
 import { DEMO_PASSWORD } from './auth/bootstrap.ts'
 import { createLogger } from './log.ts'
@@ -7,23 +8,8 @@ import { createLogger } from './log.ts'
 const log = createLogger('gridpulse')
 
 async function main(): Promise<void> {
-  let config
-  try {
-    config = loadConfig()
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(`Configuration error: ${e.message}`)
-      process.exit(2)
-    }
-    throw e
-  }
-  const gp = await startGridPulse(config, log).catch((e: unknown) => {
-    if (e instanceof ConfigError) {
-      console.error(`Configuration error: ${e.message}`)
-      process.exit(2)
-    }
-    throw e
-  })
+  const config = await startOrExit(() => loadConfig(), log)
+  const gp = await startOrExit(() => startGridPulse(config, log), log)
   const fs = gp.firstStart
   const lines = [``]
   // In demo mode the first thing printed is a link that opens the live wall without signing in.
@@ -37,20 +23,7 @@ async function main(): Promise<void> {
     lines.push(`  try: curl -H 'Authorization: Bearer ${fs.ingestKey}' -H 'Content-Type: application/json' ${gp.url}/api/v1/reports -d '{...}'`)
   }
   console.log(lines.join('\n'))
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log.info('stopping', { signal })
-    // A hard deadline: a stuck socket or query must not keep the process from exiting.
-    setTimeout(() => process.exit(1), 10_000).unref()
-    gp.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    )
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  stopOnSignals(() => gp.close(), log)
 }
 
 main().catch((e: unknown) => {
