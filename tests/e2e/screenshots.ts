@@ -18,6 +18,8 @@ const gp = await startGridPulse(
   createLogger('shots', true),
 )
 await gp.demo!.backfilled
+// Acknowledged is not yet stored: let the spool drain so the wall shows the whole history.
+await gp.ingest.drain()
 await new Promise((r) => setTimeout(r, 8000))
 const browser = await launchChromium()
 const shots: Array<[string, string, number, number]> = [
