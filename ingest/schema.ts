@@ -58,8 +58,13 @@ const instant = z
   .regex(ISO_WITH_OFFSET, 'must be an ISO-8601 date-time with an offset, e.g. 2026-11-23T09:30:00+08:00')
   .refine(realDateTime, 'is not a real date-time (no such day or time)')
 
+/** What `instant` accepts: an ISO-8601 date-time with an offset that names a real moment. */
+export function isInstant(s: string): boolean {
+  return ISO_WITH_OFFSET.test(s) && realDateTime(s)
+}
+
 // A lone UTF-16 surrogate can't be stored as UTF-8: refuse it here, not in the store.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 const text = () => z.string().refine((s) => !LONE_SURROGATE.test(s), 'is not valid Unicode (a lone surrogate)')
 const id = (max: number) => text().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
 const note = text().max(2000, 'must be at most 2,000 characters')

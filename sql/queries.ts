@@ -32,9 +32,28 @@ export function sql(name: QueryName): string {
 
 /** Formats an instant the way DateTime64(3) parameters and columns expect it (UTC). */
 export function chTime(ms: number): string {
-  const iso = new Date(ms).toISOString()
-  // "2026-11-23T09:30:00.000Z" → "2026-11-23 09:30:00.000" (years 0–9999, as the store takes them)
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`
+  // Integer arithmetic, not Date#toISOString: ingest formats every event's `at` with this.
+  // Days → civil date after Howard Hinnant's days_from_civil inverse; years 0–9999.
+  const t = Math.floor(ms)
+  const days = Math.floor(t / 86_400_000)
+  let rem = t - days * 86_400_000
+  const z = days + 719_468
+  const era = Math.floor(z / 146_097)
+  const doe = z - era * 146_097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const m = mp < 10 ? mp + 3 : mp - 9
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+  const h = Math.floor(rem / 3_600_000)
+  rem -= h * 3_600_000
+  const mi = Math.floor(rem / 60_000)
+  rem -= mi * 60_000
+  const sec = Math.floor(rem / 1000)
+  const milli = rem - sec * 1000
+  const p2 = (n: number) => (n < 10 ? `0${n}` : `${n}`)
+  return `${String(y).padStart(4, '0')}-${p2(m)}-${p2(d)} ${p2(h)}:${p2(mi)}:${p2(sec)}.${milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : milli}`
 }
 
 /** Parses a DateTime64(3, 'UTC') value as returned in JSON formats. */
