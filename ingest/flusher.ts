@@ -48,15 +48,14 @@ export class Flusher {
   private idleWaiters: Array<() => void> = []
   /** Consecutive failed attempts of the current batch (0 when the store is healthy). */
   failures = 0
+  /** Consecutive failures of the spool's own files between inserts (0 when healthy). */
+  spoolFailures = 0
   lastError: string | undefined
 
   constructor(private readonly opts: FlusherOptions) {}
 
   start(): void {
-    this.running ??= this.loop().catch((e: unknown) => {
-      // Only a spool that can't be read ends up here: say so loudly; acknowledged rows stay on disk.
-      this.opts.log.error('ingest flusher stopped', { stream: this.opts.name, error: String(e), stack: (e as Error)?.stack })
-    })
+    this.running ??= this.loop()
   }
 
   /** Resolves once everything spooled so far is in the store. */
@@ -85,18 +84,30 @@ export class Flusher {
         await sleep(flushMs - age)
         continue
       }
-      const batch = (await spool.next(flushRows))!
-      await spool.begin(batch)
-      const started = performance.now()
-      if (!(await this.store(batch))) return
-      await spool.commit(batch)
-      this.opts.onStored?.(batch, performance.now() - started)
+      try {
+        const batch = (await spool.next(flushRows))!
+        await spool.begin(batch)
+        const started = performance.now()
+        if (!(await this.store(batch))) return
+        await spool.commit(batch)
+        this.spoolFailures = 0
+        this.opts.onStored?.(batch, performance.now() - started)
+      } catch (e) {
+        // The spool's own files failed (a full disk, say): keep trying — acknowledged rows stay
+        // on disk, and a commit that failed only means the batch is inserted again, deduplicated.
+        this.spoolFailures++
+        this.lastError = `spool: ${String((e as Error)?.message ?? e)}`
+        if (this.spoolFailures === 1 || this.spoolFailures % 30 === 0) {
+          this.opts.log.error('the ingest spool failed between inserts; retrying', { stream: this.opts.name, attempt: this.spoolFailures, error: this.lastError })
+        }
+        await sleep(Math.min(30_000, 200 * 2 ** Math.min(this.spoolFailures - 1, 10)))
+      }
     }
   }
 
   /** Inserts a batch until it is in; false when stopped first. */
   private async store(batch: SpoolBatch): Promise<boolean> {
-    const token = `${this.opts.name}-${batch.first}-${batch.last}`
+    const token = `${this.opts.name}-${this.opts.spool.id}-${batch.first}-${batch.last}`
     const { minMs, maxMs } = this.opts.retry ?? { minMs: 200, maxMs: 30_000 }
     for (;;) {
       try {

@@ -94,8 +94,9 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
   app.use(helmet())
   let ready = false
   app.get('/healthz', (_req, res) => {
-    if (ready) res.json({ ok: true })
-    else res.status(503).json({ ok: false, error: 'starting' })
+    if (!ready) return void res.status(503).json({ ok: false, error: 'starting' })
+    const h = ingest.health()
+    res.status(h.ok ? 200 : 503).json(h.ok ? { ok: true } : { ok: false, error: h.problems.join('; ') })
   })
   app.get('/metrics', metricsRoute(metrics, config.metricsToken))
   app.use('/api', auth.middleware())

@@ -175,22 +175,47 @@ export class Ingest {
   }
 
   /**
-   * Parses a request body and ingests its rows; resolves once the accepted ones are durable.
-   * Throws BodyError (400/413) for a body that holds no rows, IngestBusyError (429),
-   * IngestUnavailableError (503).
+   * Reserves room for a request body of `bytes` before it is read, so memory stays bounded
+   * however many clients send at once: throws IngestBusyError (429) past
+   * INGEST_MAX_INFLIGHT_BYTES, or IngestUnavailableError while shutting down. Call the returned
+   * function when the request is done.
    */
-  async acceptBody(kind: EventKind, body: Buffer, contentType: string | undefined, source: IngestSource): Promise<IngestResult> {
+  admit(bytes: number): () => void {
     if (this.closing) throw new IngestUnavailableError('ingest is shutting down; retry shortly', 2)
-    if (this.inFlightBytes > 0 && this.inFlightBytes + body.length > this.opts.maxInFlightBytes) {
+    if (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.opts.maxInFlightBytes) {
       this.metrics.refused.inc({ status: '429', why: 'busy' })
       throw new IngestBusyError(this.inFlightBytes)
     }
-    this.inFlightBytes += body.length
-    try {
-      return await this.accept(kind, body, contentType, source)
-    } finally {
-      this.inFlightBytes -= body.length
+    this.inFlightBytes += bytes
+    let released = false
+    return () => {
+      if (!released) this.inFlightBytes -= bytes
+      released = true
     }
+  }
+
+  /**
+   * Parses a request body and ingests its rows; resolves once the accepted ones are durable.
+   * Throws BodyError (400/413) for a body that holds no rows, IngestUnavailableError (503).
+   * The caller has admitted the body (`admit`).
+   */
+  async acceptBody(kind: EventKind, body: Buffer, contentType: string | undefined, source: IngestSource): Promise<IngestResult> {
+    if (this.closing) throw new IngestUnavailableError('ingest is shutting down; retry shortly', 2)
+    return this.accept(kind, body, contentType, source)
+  }
+
+  /**
+   * What stops ingest from acknowledging or storing, for /healthz: a spool whose disk failed, a
+   * spool that can't write its checkpoint. A store that is away is not here: the spool rides it
+   * out (it shows in /metrics).
+   */
+  health(): { ok: boolean; problems: string[] } {
+    const problems: string[] = []
+    for (const [kind, s] of Object.entries(this.streams)) {
+      if (s.spool.failure) problems.push(`${kind}: ${s.spool.failure}`)
+      if (s.flusher.spoolFailures > 0) problems.push(`${kind}: ${s.flusher.lastError ?? 'the spool is failing'}`)
+    }
+    return { ok: problems.length === 0, problems }
   }
 
   /** Resolves once everything acknowledged so far is in the store. */

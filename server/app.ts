@@ -79,8 +79,9 @@ export function createApp(deps: AppDeps) {
   app.use(helmet({ contentSecurityPolicy: { directives: { 'connect-src': ["'self'"], 'img-src': ["'self'", 'data:'] } } }))
 
   app.get('/healthz', (_req, res) => {
-    if (deps.isReady()) res.json({ ok: true })
-    else res.status(503).json({ ok: false, error: 'starting' })
+    if (!deps.isReady()) return void res.status(503).json({ ok: false, error: 'starting' })
+    const h = deps.ingest.health()
+    res.status(h.ok ? 200 : 503).json(h.ok ? { ok: true } : { ok: false, error: h.problems.join('; ') })
   })
 
   app.get('/metrics', metricsRoute(deps.metrics, deps.metricsToken))

@@ -80,6 +80,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     tz: config.tz,
     tickMs: config.live.tickMs,
     idleRecomputeMs: config.live.idleRecomputeMs,
+    sharedStore: store.engine === 'server',
     log,
     now: opts.now,
   })

@@ -9,13 +9,15 @@
  *                                         URL carries `query`, the data that follows it
  *   default_format, enable_http_compression (gzip), query_id, database (one database is served)
  *
- * Query parameters are bound by the engine (`SET param_x = '…'` on the session that runs the
- * request, then `{x:Type}` in the query), exactly as a ClickHouse server binds `param_x`;
- * nothing from a request is spliced into the query's text. Errors come back as ClickHouse's
+ * Query parameters are bound by the engine (`SET param_x = '…'` on a session opened for that
+ * request alone, then `{x:Type}` in the query), exactly as a ClickHouse server binds `param_x`;
+ * nothing from a request is spliced into the query's text. Text formats only (JSON*, TSV, CSV):
+ * the engine takes the query and its data as one string. Errors come back as ClickHouse's
  * own "Code: N. DB::Exception: …" text with `X-ClickHouse-Exception-Code`.
  */
 import crypto from 'node:crypto'
 import http from 'node:http'
+import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { Session } from 'chdb'
 
@@ -36,6 +38,8 @@ const PROTOCOL = new Set(['query', 'query_id', 'database', 'default_format', 'se
 /** Settings the JS client and curl users send that only concern the HTTP layer. */
 const HTTP_ONLY = new Set(['enable_http_compression', 'wait_end_of_query', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'http_response_buffer_size', 'http_zlib_compression_level', 'output_format_json_quote_64bit_integers_in_http'])
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const gunzip = promisify(zlib.gunzip)
+const inflate = promisify(zlib.inflate)
 
 /** A ClickHouse string literal holding `raw` (the param value, already in ClickHouse's escaped text form). */
 function stringLiteral(raw: string): string {
@@ -52,26 +56,32 @@ class ClientError extends Error {
   }
 }
 
-interface Pool {
-  acquire(): Promise<Session>
-  release(s: Session): void
-  close(): void
-}
-
-function sessionPool(path: string, size: number): Pool {
-  const idle: Session[] = Array.from({ length: size }, () => new Session(path))
-  const all = [...idle]
-  const waiting: Array<(s: Session) => void> = []
+/**
+ * At most `size` requests run at once, each on a session of its own, opened for it and closed
+ * after: nothing a request SETs (parameters, settings, readonly) can leak into the next one.
+ * Opening a session on the engine already running costs well under a millisecond.
+ */
+function sessionSlots(path: string, size: number): { run<T>(f: (s: Session) => Promise<T>): Promise<T> } {
+  let free = size
+  const waiting: Array<() => void> = []
   return {
-    acquire: () => (idle.length > 0 ? Promise.resolve(idle.pop()!) : new Promise((resolve) => waiting.push(resolve))),
-    release: (s) => {
-      const next = waiting.shift()
-      if (next) next(s)
-      else idle.push(s)
+    async run(f) {
+      if (free === 0) await new Promise<void>((resolve) => waiting.push(resolve))
+      else free--
+      const session = new Session(path)
+      try {
+        return await f(session)
+      } finally {
+        session.close()
+        const next = waiting.shift()
+        if (next) next()
+        else free++
+      }
     },
-    close: () => all.forEach((s) => s.close()),
   }
 }
+
+const digest = (s: string) => crypto.createHash('sha256').update(s).digest()
 
 function authorised(req: http.IncomingMessage, opts: ChdbHttpOptions, url: URL): boolean {
   if (opts.user === undefined) return true
@@ -86,28 +96,37 @@ function authorised(req: http.IncomingMessage, opts: ChdbHttpOptions, url: URL):
   }
   user ??= url.searchParams.get('user') ?? undefined
   password ??= url.searchParams.get('password') ?? undefined
-  const same = (a: string, b: string) => a.length === b.length && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b))
+  // Digests, so the comparison is constant-time and never sees buffers of unequal length.
+  const same = (a: string, b: string) => crypto.timingSafeEqual(digest(a), digest(b))
   return user !== undefined && password !== undefined && same(user, opts.user) && same(password, opts.password ?? '')
 }
 
 async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
+  let tooLarge = false
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length
-    if (size > max) throw new ClientError(413, 1001, `the request body is larger than ${max} bytes`)
-    chunks.push(c)
+    // Read to the end (and drop) so the client gets the 413, not a reset connection.
+    if (size > max) tooLarge = true
+    else chunks.push(c)
   }
+  if (tooLarge) throw new ClientError(413, 1001, `the request body is larger than ${max} bytes`)
   const body = Buffer.concat(chunks)
   const enc = (req.headers['content-encoding'] ?? '').toLowerCase()
-  if (enc === 'gzip') return zlib.gunzipSync(body)
-  if (enc === 'deflate') return zlib.inflateSync(body)
+  try {
+    // maxOutputLength: a small compressed body must not inflate past the limit.
+    if (enc === 'gzip') return await gunzip(body, { maxOutputLength: max })
+    if (enc === 'deflate') return await inflate(body, { maxOutputLength: max })
+  } catch (e) {
+    throw new ClientError((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 413 : 400, 1001, `the ${enc} body could not be read: ${(e as Error).message}`)
+  }
   if (enc !== '' && enc !== 'identity') throw new ClientError(400, 1001, `unsupported Content-Encoding ${enc}`)
   return body
 }
 
 export function createChdbHttpServer(opts: ChdbHttpOptions): http.Server {
-  const pool = sessionPool(opts.path, opts.sessions)
+  const slots = sessionSlots(opts.path, opts.sessions)
 
   async function run(req: http.IncomingMessage, url: URL): Promise<{ body: Buffer; format: string; rowsRead: number; bytesRead: number; elapsed: number }> {
     const params: Array<[string, string]> = []
@@ -125,18 +144,25 @@ export function createChdbHttpServer(opts: ChdbHttpOptions): http.Server {
     const sql = urlQuery !== null ? (body.length > 0 ? `${urlQuery}\n${body.toString('utf8')}` : urlQuery) : body.toString('utf8')
     if (sql.trim() === '') throw new ClientError(400, 62, 'Code: 62. DB::Exception: Empty query. (SYNTAX_ERROR)')
     const format = url.searchParams.get('default_format') ?? 'TabSeparated'
-    const session = await pool.acquire()
-    try {
+    return slots.run(async (session) => {
       for (const [name, value] of params) await session.queryAsync(`SET param_${name} = ${stringLiteral(value)}`)
       const r = await session.queryAsync(sql, { format })
       const bytes = r.bytes()
       return { body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), format, rowsRead: r.rowsRead, bytesRead: r.bytesRead, elapsed: r.elapsed }
-    } finally {
-      pool.release(session)
-    }
+    })
   }
 
   const server = http.createServer((req, res) => {
+    try {
+      handle(req, res)
+    } catch (e) {
+      // Nothing a request sends may take the store down: answer it, keep serving.
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': '1001' })
+      res.end(`Code: 1001. DB::Exception: ${(e as Error)?.message ?? String(e)}\n`)
+    }
+  })
+
+  function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://store')
     if ((req.method === 'GET' || req.method === 'HEAD') && (url.pathname === '/ping' || url.pathname === '/replicas_status')) {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' }).end('Ok.\n')
@@ -175,7 +201,6 @@ export function createChdbHttpServer(opts: ChdbHttpOptions): http.Server {
         res.end(`${text}\n`)
       },
     )
-  })
-  server.on('close', () => pool.close())
+  }
   return server
 }

@@ -11,6 +11,7 @@
  *
  * Files in `dir`: `NNNNNNNNNN.wal` segments, `checkpoint.json` ({next, intent}).
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
@@ -69,6 +70,8 @@ export interface SpoolBatch {
 }
 
 interface Checkpoint {
+  /** This spool's own id, made when it was created: part of every deduplication token. */
+  id: string
   next: number
   intent: { first: number; last: number } | null
 }
@@ -81,6 +84,7 @@ interface QueuedAppend {
 }
 
 const SEGMENT_RE = /^(\d{10})\.wal$/
+const SPOOL_ID = /^[0-9a-f]{12}$/
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.wal`
 
 export class Spool {
@@ -98,6 +102,12 @@ export class Spool {
   private pumping = false
   private broken: SpoolWriteError | undefined
   private intent: { first: number; last: number } | null = null
+  /**
+   * Random, made once and kept in the checkpoint. Frame numbers start at 1 in every spool, so
+   * two spools on one store (a server's and an ingest service's, a recreated volume) would
+   * otherwise make the same tokens, and the engine would drop one spool's batch as the other's.
+   */
+  id = ''
   private waiters: Array<() => void> = []
   private readonly readers = new Map<number, fsp.FileHandle>()
   /** Bytes and rows appended (or queued) and not yet committed to the store. */
@@ -135,6 +145,11 @@ export class Spool {
         void this.pump()
       }
     })
+  }
+
+  /** Why appends are refused until a restart (a failed fsync), or undefined while healthy. */
+  get failure(): string | undefined {
+    return this.broken?.message
   }
 
   /** Frames waiting for the store. */
@@ -206,7 +221,7 @@ export class Spool {
   /** Records, durably, that `batch` is about to be inserted (its range decides the token). */
   async begin(batch: SpoolBatch): Promise<void> {
     this.intent = { first: batch.first, last: batch.last }
-    await this.writeCheckpoint({ next: batch.first, intent: this.intent }, true)
+    await this.writeCheckpoint({ id: this.id, next: batch.first, intent: this.intent })
   }
 
   /** `batch` is in the store: forget it and delete the segments nothing needs any more. */
@@ -221,9 +236,7 @@ export class Spool {
       this.head = 0
     }
     this.intent = null
-    // Not fsynced: if this is lost, the intent above makes a restart insert the batch again
-    // under the same token, which the engine drops.
-    await this.writeCheckpoint({ next: batch.last + 1, intent: null }, false)
+    await this.writeCheckpoint({ id: this.id, next: batch.last + 1, intent: null })
     const keepFrom = this.frames[this.head]?.segment ?? this.writeSegment
     for (const [n, fh] of this.readers) {
       if (n < keepFrom) {
@@ -320,28 +333,29 @@ export class Spool {
     }).sort((a, b) => a - b)
   }
 
-  private async writeCheckpoint(c: Checkpoint, durable: boolean): Promise<void> {
+  /** Written whole and fsynced before the rename, so a crash leaves the old one or the new one. */
+  private async writeCheckpoint(c: Checkpoint): Promise<void> {
     const file = path.join(this.dir, 'checkpoint.json')
     const tmp = `${file}.tmp`
     const fh = await fsp.open(tmp, 'w')
     try {
       await fh.writeFile(JSON.stringify(c))
-      if (durable) await fh.datasync()
+      await fh.datasync()
     } finally {
       await fh.close()
     }
     await fsp.rename(tmp, file)
-    if (durable) await syncDir(this.dir)
+    await syncDir(this.dir)
   }
 
   private async readCheckpoint(): Promise<Checkpoint> {
     try {
-      const c = JSON.parse(await fsp.readFile(path.join(this.dir, 'checkpoint.json'), 'utf8')) as Checkpoint
-      if (Number.isSafeInteger(c.next) && c.next >= 1) return { next: c.next, intent: c.intent ?? null }
+      const c = JSON.parse(await fsp.readFile(path.join(this.dir, 'checkpoint.json'), 'utf8')) as Partial<Checkpoint>
+      if (Number.isSafeInteger(c.next) && c.next! >= 1) return { id: typeof c.id === 'string' && SPOOL_ID.test(c.id) ? c.id : '', next: c.next!, intent: c.intent ?? null }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`the spool checkpoint in ${this.dir} is unreadable: ${(e as Error).message}`)
     }
-    return { next: 1, intent: null }
+    return { id: '', next: 1, intent: null }
   }
 
   /**
@@ -351,6 +365,11 @@ export class Spool {
   private async recover(): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true })
     const cp = await this.readCheckpoint()
+    this.id = cp.id
+    if (this.id === '') {
+      this.id = crypto.randomBytes(6).toString('hex')
+      await this.writeCheckpoint({ ...cp, id: this.id })
+    }
     const segments = await this.segments()
     let expectSeq: number | undefined
     let maxSeq = 0

@@ -10,7 +10,7 @@ import { processBody, type ProcessInput, type ProcessResult } from '../process.t
 import { Registry } from '../registry/registry.ts'
 
 export type ToWorker = { type: 'registry'; places: readonly Place[] } | { type: 'process'; id: number; input: ProcessInput }
-type FromWorker = { id: number; result: ProcessResult }
+type FromWorker = { id: number; result: ProcessResult } | { id: number; failed: string }
 
 interface Job {
   resolve: (r: ProcessResult) => void
@@ -78,6 +78,11 @@ export class IngestWorkers {
     worker.on('message', (m: FromWorker) => {
       const job = slot.jobs.get(m.id)
       slot.jobs.delete(m.id)
+      if ('failed' in m) {
+        this.opts.log.error('ingest worker threw on a request', { error: m.failed })
+        job?.reject(new WorkerFailedError(new Error(m.failed.split('\n')[0])))
+        return
+      }
       if (m.result.ok) {
         const l = m.result.batch.lines as Uint8Array
         m.result.batch.lines = Buffer.from(l.buffer, l.byteOffset, l.byteLength)

@@ -13,7 +13,14 @@ parentPort!.on('message', (m: ToWorker) => {
     return
   }
   const input: ProcessInput = { ...m.input, body: Buffer.from(m.input.body.buffer, m.input.body.byteOffset, m.input.body.byteLength) }
-  const result = processBody(input, registry)
+  let result
+  try {
+    result = processBody(input, registry)
+  } catch (e) {
+    // A bug must fail this request only, not the worker and every request queued on it.
+    parentPort!.postMessage({ id: m.id, failed: String((e as Error)?.stack ?? e) })
+    return
+  }
   if (result.ok) parentPort!.postMessage({ id: m.id, result }, [result.batch.lines.buffer as ArrayBuffer])
   else parentPort!.postMessage({ id: m.id, result })
 })

@@ -27,6 +27,8 @@ export interface LiveHubOptions {
   tz: string
   tickMs: number
   idleRecomputeMs: number
+  /** Other processes write to the store too: look for their events every tick. */
+  sharedStore?: boolean
   log: Logger
   now?: () => number
 }
@@ -34,8 +36,8 @@ export interface LiveHubOptions {
 const TICKER_RING = 2000
 /** A full reload of the reports in memory this often, in case a change was missed. */
 const FULL_RELOAD_MS = 15 * 60_000
-/** How far behind the watermark each tick looks again (an insert may become visible late). */
-const WATERMARK_OVERLAP_MS = 2_000
+/** How long after its stored_at a row is surely visible (inserts commit within this). */
+const SETTLE_MS = 5_000
 const NOTE_MAX = 60
 
 export class ScopeError extends Error {}
@@ -43,7 +45,7 @@ export class ScopeError extends Error {}
 export class LiveHub {
   private readonly cache = new Map<Scope, LiveSnapshot>()
   private readonly reports = new LiveReports()
-  /** Newest stored_at (store clock, ms) the reports in memory reflect. */
+  /** Store clock (ms): every row stored before it is reflected in the reports in memory. */
   private watermark: number | undefined
   private lastFullLoad = 0
   /** Consecutive failed computes (the store away): logged once, then now and then. */
@@ -181,7 +183,9 @@ export class LiveHub {
     }
     const now = this.now()
     const dayChanged = localDay(now, this.opts.tz) !== this.lastDay
-    if (!this.dirty && !dayChanged && now - this.lastCompute < this.opts.idleRecomputeMs) return
+    // With a shared store, other processes (npm run ingest, other replicas) store events too:
+    // look every tick (a look costs what changed). Embedded, this process is the only writer.
+    if (!this.dirty && !dayChanged && !this.opts.sharedStore && now - this.lastCompute < this.opts.idleRecomputeMs) return
     this.compute().then(
       () => {
         if (this.failures > 0) this.opts.log.info('live figures computed again', { afterFailures: this.failures })
@@ -219,26 +223,29 @@ export class LiveHub {
 
   /**
    * Brings the reports in memory up to date: in full at the start and every FULL_RELOAD_MS (a
-   * safety net), otherwise only the reports whose events landed since the watermark, re-read
-   * with an overlap so an insert that became visible late is not missed.
+   * safety net), otherwise only the reports with events stored since the watermark. The
+   * watermark trails the store's clock by SETTLE_MS: a row is stamped (stored_at) when its
+   * insert starts but seen only when the insert commits, and with several writers a slow insert
+   * commits after faster ones; each tick therefore reads the last few seconds again (applying a
+   * report's current state twice is harmless).
    */
   private async refreshReports(now: number, ydayStart: number): Promise<void> {
     const reader = this.opts.reader
+    const storeNow = async () => Number((await (await reader.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>())[0]!.now)
     const rows = async (name: 'live_reports' | 'live_reports_changed', since: number) =>
       (await reader.query({ query: sql(name), query_params: { since: chTime(since) }, format: 'JSONCompactEachRow' })).json<LiveReportRow>()
     if (this.watermark === undefined || now - this.lastFullLoad > FULL_RELOAD_MS) {
       const started = performance.now()
-      const [clock] = await (await reader.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>()
+      const clock = await storeNow()
       this.reports.replace((await rows('live_reports', ydayStart)).map(fromRow))
-      this.watermark = Number(clock!.now)
+      this.watermark = clock - SETTLE_MS
       this.lastFullLoad = now
       this.stats.fullLoads++
       this.stats.lastFullLoadMs = performance.now() - started
     } else {
-      const changed = await rows('live_reports_changed', this.watermark - WATERMARK_OVERLAP_MS)
-      this.reports.upsert(changed.map(fromRow))
-      const seen = changed.length > 0 ? Number(changed[0]![12]) : NaN
-      if (seen > this.watermark) this.watermark = seen
+      const clock = await storeNow()
+      this.reports.upsert((await rows('live_reports_changed', this.watermark)).map(fromRow))
+      this.watermark = Math.max(this.watermark, clock - SETTLE_MS)
     }
     this.reports.evict(ydayStart)
     this.stats.reportsInMemory = this.reports.size

@@ -28,8 +28,10 @@ export function errorHandler(log: Logger, maxBodyBytes: number) {
       message = err.message
       headers = { 'Retry-After': String(err.retryAfterSec) }
     } else if (err instanceof WorkerFailedError) {
-      status = 500
-      message = `${err.message}; nothing from this request was kept`
+      // Our fault, and likely passing (a worker is replaced at once): say retry, keep nothing.
+      status = 503
+      message = `${err.message}; nothing from this request was kept, retry shortly`
+      headers = { 'Retry-After': '2' }
       log.error('ingest worker failed on a request', { error: err.message })
     } else if (typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('Z_')) {
       // zlib failed on a body that said it was compressed.

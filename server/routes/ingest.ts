@@ -15,11 +15,18 @@ export function ingestRoutes(deps: { ingest: Ingest; isReady: () => boolean; max
     router.post(`/api/v1/${kind}`, async (req, res) => {
       if (!deps.isReady()) throw new HttpError(503, 'starting; try again shortly', { 'Retry-After': '2' })
       const key = requirePermission(res, 'events:write')
-      await new Promise<void>((resolve, reject) => raw(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
-      const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      if (body.length === 0) throw new HttpError(400, 'the body is empty; send a JSON object, a JSON array or NDJSON')
-      const result = await deps.ingest.acceptBody(kind, body, req.headers['content-type'], { name: key.name, scope: key.scope })
-      res.status(result.accepted === 0 && result.duplicates === 0 ? 400 : 200).json(result)
+      // Room is reserved before the body is read (what it declares, or the most it may be).
+      const declared = Number(req.headers['content-length'])
+      const release = deps.ingest.admit(Number.isFinite(declared) && declared >= 0 ? Math.min(declared, deps.maxBodyBytes) : deps.maxBodyBytes)
+      try {
+        await new Promise<void>((resolve, reject) => raw(req, res, (err?: unknown) => (err ? reject(err) : resolve())))
+        const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+        if (body.length === 0) throw new HttpError(400, 'the body is empty; send a JSON object, a JSON array or NDJSON')
+        const result = await deps.ingest.acceptBody(kind, body, req.headers['content-type'], { name: key.name, scope: key.scope })
+        res.status(result.accepted === 0 && result.duplicates === 0 ? 400 : 200).json(result)
+      } finally {
+        release()
+      }
     })
   }
   return router

@@ -1,14 +1,7 @@
--- live_reports_changed: the current state of every report with an event that landed in the
--- store after {since} (stored_at, the store's clock), with the newest stored_at seen as the
--- next watermark. Reads only the newest parts (stored_at_minmax) and then looks the reports
--- up by key in report_state. Columns as in live_reports, then `watermark`.
+-- live_reports_changed: the current state of every report with an event stored after {since}
+-- (stored_at, the store's clock). Reads only the newest parts (stored_at_minmax), then looks
+-- the reports up by key in report_state. Columns as in live_reports.
 -- Params: since: DateTime64(3, 'UTC').
-WITH changed AS (
-    SELECT report_id, max(stored_at) AS stored
-    FROM report_events
-    WHERE stored_at > {since:DateTime64(3, 'UTC')}
-    GROUP BY report_id
-)
 SELECT
     report_id,
     micro_grid,
@@ -21,7 +14,6 @@ SELECT
     toUnixTimestamp64Milli(resolved_at) AS resolved_at,
     toUnixTimestamp64Milli(closed_at) AS closed_at,
     toUnixTimestamp64Milli(reopened_at) AS reopened_at,
-    toUnixTimestamp64Milli(rejected_at) AS rejected_at,
-    (SELECT toUnixTimestamp64Milli(max(stored)) FROM changed) AS watermark
+    toUnixTimestamp64Milli(rejected_at) AS rejected_at
 FROM report_current
-WHERE report_id IN (SELECT report_id FROM changed)
+WHERE report_id IN (SELECT report_id FROM report_events WHERE stored_at > {since:DateTime64(3, 'UTC')})

@@ -21,7 +21,7 @@ function reported(microGrid: string, over: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  app = await startTestApp()
+  app = await startTestApp({ LIVE_IDLE_RECOMPUTE_MS: '300' })
   const mgs = app.registry().places.filter((p) => p.level === 'micro_grid')
   dawanMicroGrid = mgs.find((p) => p.code.startsWith('qingbaijiang.dawan.'))!.code
   otherMicroGrid = mgs.find((p) => p.code.startsWith('wenjiang.'))!.code
@@ -173,6 +173,22 @@ describe('ingest → store → live wall', () => {
     expect((await app.post('reports', late)).body.accepted).toBe(1)
     await city.waitFor((s) => s.yesterday.reported === before + 1)
     expect(city.current().today.reported).toBe(todayBefore)
+    city.socket.close()
+  })
+
+  it('picks up events another writer stored, by their stored_at, without being told', async () => {
+    await app.settle()
+    const city = await liveClient(app.url, 'city')
+    const before = city.current().today.reported
+    const path = app.registry().microGridPath(dawanMicroGrid)!
+    const id = nextId('W')
+    // Straight into the store, as another process sharing it would: this app's ingest never sees it.
+    await app.store.admin.insert({
+      table: 'report_events',
+      values: [{ event_id: id, report_id: id, type: 'reported', at: iso(app.now() - 60_000).replace('T', ' ').replace('Z', ''), received_at: iso(Date.now()).replace('T', ' ').replace('Z', ''), ...path, category: 'clutter', channel: '', reporter_role: '', severity: 0, department: '', note: '', source: 'elsewhere' }],
+      format: 'JSONEachRow',
+    })
+    await city.waitFor((s) => s.today.reported === before + 1)
     city.socket.close()
   })
 

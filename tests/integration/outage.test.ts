@@ -11,6 +11,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../support/app.ts'
+import { eventually } from '../support/processes.ts'
+import { chTime, sql } from '../../sql/queries.ts'
 
 let app: TestApp
 let microGrid: string
@@ -114,5 +116,33 @@ describe('a store outage under ingest', () => {
     } finally {
       await app.store.admin.command({ query: 'ALTER TABLE report_events MODIFY COLUMN department LowCardinality(String)' })
     }
+  })
+
+  it('keeps going when the spool\'s own files fail between inserts, and says so on /healthz', async () => {
+    // A real filesystem error: the checkpoint's temporary file can't be opened for writing
+    // because a directory sits where it goes (EISDIR), as a full or broken disk would refuse it.
+    const blocker = path.join(app.dataDir, 'spool', 'reports', 'checkpoint.json.tmp')
+    fs.mkdirSync(blocker)
+    try {
+      const events = batch(30)
+      expect((await app.post('reports', events)).status).toBe(200)
+      await eventually(async () => (await fetch(`${app.url}/healthz`)).status === 503, 10_000, 'healthz reporting the spool')
+      expect(((await (await fetch(`${app.url}/healthz`)).json()) as { error: string }).error).toMatch(/reports: spool: .*EISDIR/)
+    } finally {
+      fs.rmdirSync(blocker)
+    }
+    await app.ingest.drain()
+    await eventually(async () => (await fetch(`${app.url}/healthz`)).status === 200, 10_000, 'healthz healthy again')
+  })
+
+  it('leaves rows stored before content hashes out of the resend memory, rather than calling resends conflicts', async () => {
+    const id = `pre-004-${process.pid}`
+    const path0 = app.registry().microGridPath(microGrid)!
+    const now = new Date(Date.now() - 60_000).toISOString().replace('T', ' ').replace('Z', '')
+    await app.store.admin.insert({ table: 'report_events', values: [{ event_id: id, report_id: id, type: 'reported', at: now, received_at: now, ...path0, category: 'clutter', channel: '', reporter_role: '', severity: 0, department: '', note: '', source: 'old', content_hash: 0 }], format: 'JSONEachRow' })
+    const rs = await app.store.reader.query({ query: sql('recent_event_ids'), query_params: { table: 'report_events', since: chTime(Date.now() - 3_600_000), limit: 100_000 }, format: 'JSONCompactEachRow' })
+    const ids = (await rs.json<[string, number]>()).map((r) => r[0])
+    expect(ids.length).toBeGreaterThan(0)
+    expect(ids).not.toContain(id)
   })
 })
