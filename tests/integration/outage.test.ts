@@ -1,7 +1,7 @@
 /**
- * The store goes away under ingest, for real: the embedded engine's `report_events` table is
- * detached, so every insert fails inside ClickHouse (UNKNOWN_TABLE), as with a store that is
- * down. Ingest keeps acknowledging into its spool until the spool's bound, then answers 503
+ * The store fails under ingest, for real: the embedded engine's `report_events` table is told
+ * to refuse inserts past one part per partition, so every insert fails inside ClickHouse with
+ * TOO_MANY_PARTS — the classic way a real ClickHouse stops taking writes — while reads go on. Ingest keeps acknowledging into its spool until the spool's bound, then answers 503
  * with Retry-After; when the table is attached again the spool replays in order and every
  * acknowledged event lands exactly once.
  * Fixture: the demo registry, a 1 MiB spool bound (INGEST_SPOOL_MAX_BYTES), retries at most
@@ -55,7 +55,7 @@ describe('a store outage under ingest', () => {
     expect((await app.post('reports', before)).status).toBe(200)
     await app.ingest.drain()
 
-    await app.store.admin.command({ query: 'DETACH TABLE report_events' })
+    await app.store.admin.command({ query: 'ALTER TABLE report_events MODIFY SETTING parts_to_throw_insert = 1, parts_to_delay_insert = 1, max_delay_to_insert = 0' })
     const acked: string[] = before.map((e) => e.event_id)
     const refused: string[] = []
     let retryAfter: string | null = null
@@ -80,7 +80,7 @@ describe('a store outage under ingest', () => {
     expect(await metric('gridpulse_ingest_store_failing_attempts')).toBeGreaterThan(0)
     expect(await metric('gridpulse_ingest_store_errors_total')).toBeGreaterThan(0)
 
-    await app.store.admin.command({ query: 'ATTACH TABLE report_events' })
+    await app.store.admin.command({ query: 'ALTER TABLE report_events RESET SETTING parts_to_throw_insert, parts_to_delay_insert, max_delay_to_insert' })
     await app.ingest.drain()
     const counts = await storedCounts([...acked, ...refused])
     expect(acked.filter((id) => counts.get(id) !== 1)).toEqual([])
