@@ -19,7 +19,7 @@ import { Audit } from './auth/audit.ts'
 import { Auth } from './auth/http.ts'
 import { LoginThrottle } from './auth/throttle.ts'
 import { bootstrapAccounts, type FirstStart } from './auth/bootstrap.ts'
-import { LiveHub } from './live/hub.ts'
+import { LiveHub, registerHubMetrics } from './live/hub.ts'
 import { SlaStore } from './sla.ts'
 import { createApp } from './app.ts'
 import { createLogger, type Logger } from './log.ts'
@@ -84,6 +84,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     log,
     now: opts.now,
   })
+  registerHubMetrics(metrics, hub)
   ingest.onTicker((items) => hub.onTicker(items))
   ingest.onStored(() => hub.markDirty())
   await hub.seedTicker()

@@ -16,6 +16,7 @@ import { diff } from '../contracts/mergePatch.ts'
 import { buildSnapshots, scopesOfMicroGrid } from './snapshots.ts'
 import { fromRow, liveFigures, LiveReports, type LiveReportRow } from './reports.ts'
 import type { Logger } from '../log.ts'
+import { Gauge, type Registry as MetricsRegistry } from 'prom-client'
 
 export type LiveNamespace = Namespace<ClientToServerEvents, ServerToClientEvents>
 type TickerEntry = TickerItem & { scopes: Scope[] }
@@ -82,6 +83,11 @@ export class LiveHub {
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
     await this.computing?.catch(() => undefined)
+  }
+
+  /** Sockets connected to the namespace. */
+  sockets(): number {
+    return this.nsp?.sockets.size ?? 0
   }
 
   /** Fresh data arrived: recompute on the next tick. */
@@ -293,4 +299,23 @@ export class LiveHub {
     this.ticker.splice(i, 0, item)
     if (this.ticker.length > TICKER_RING) this.ticker.splice(0, this.ticker.length - TICKER_RING)
   }
+}
+
+/** The hub's figures in /metrics: how often and how long it computes, what it holds, who listens. */
+export function registerHubMetrics(registry: MetricsRegistry, hub: LiveHub): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read())
+      },
+    })
+  gauge('gridpulse_live_computes', 'Live recomputes of every scope since start', () => hub.stats.computes)
+  gauge('gridpulse_live_skipped_ticks', 'Ticks skipped because a compute was still running', () => hub.stats.skippedTicks)
+  gauge('gridpulse_live_last_compute_seconds', 'Duration of the last live recompute', () => hub.stats.lastComputeMs / 1000)
+  gauge('gridpulse_live_last_full_load_seconds', 'Duration of the last full load of open and recent reports', () => hub.stats.lastFullLoadMs / 1000)
+  gauge('gridpulse_live_reports_in_memory', 'Open and recent reports the hub holds', () => hub.stats.reportsInMemory)
+  gauge('gridpulse_live_sockets', 'Sockets connected to /live', () => hub.sockets())
 }

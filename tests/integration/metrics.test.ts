@@ -56,5 +56,8 @@ describe('/metrics', () => {
     expect(delta('gridpulse_ingest_arrival_lag_seconds_bucket{stream="reports",le="3600"}')).toBe(0)
     expect(delta('gridpulse_ingest_arrival_lag_seconds_bucket{stream="reports",le="21600"}')).toBe(2)
     expect(get(after, 'gridpulse_ingest_spool_rows{stream="reports"}')).toBe(0)
+    // The live hub's figures are there too.
+    expect(get(after, 'gridpulse_live_computes')).toBeGreaterThan(0)
+    expect(after.has('gridpulse_live_reports_in_memory')).toBe(true)
   })
 })
