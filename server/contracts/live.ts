@@ -61,6 +61,30 @@ export interface TickerItem {
   note: string
 }
 
+/** Today's reports in the scope by category and by channel, and how many came from mobile grid workers (couriers, riders). */
+export interface ReportMix {
+  categories: Record<string, number>
+  channels: Record<string, number>
+  /** Reports today from mobile grid workers (reporter_role = mobile_worker). */
+  mobile: number
+}
+
+/** An open report past its SLA, for the wall's overdue list (most overdue first). */
+export interface OverdueItem {
+  reportId: string
+  category: string
+  microGrid: string
+  /** Display path, e.g. 大弯街道 · 团结路社区 · 第3网格. */
+  place: string
+  placeEn: string
+  /** ISO instant it was reported (or, when its `reported` event is late, its first event). */
+  since: string
+  /** The SLA it is past: verification, or resolution. */
+  stage: 'verify' | 'resolve'
+  /** Minutes past that SLA. */
+  overdueMin: number
+}
+
 export interface LiveSnapshot {
   scope: Scope
   /** Increments with every patch of this scope; a gap means re-subscribe. */
@@ -89,6 +113,10 @@ export interface LiveSnapshot {
   heatmap: Record<string, number[]>
   /** Most recent reports in the scope, newest first. */
   ticker: TickerItem[]
+  /** Today's reports by category and channel, and the mobile grid workers' share. */
+  mix: ReportMix
+  /** The most overdue open reports in the scope (at most OVERDUE_LIST), most overdue first. */
+  overdueList: OverdueItem[]
 }
 
 export type SubscribeAck = { ok: true; snapshot: LiveSnapshot } | { ok: false; error: string }

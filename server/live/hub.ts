@@ -215,7 +215,19 @@ export class LiveHub {
       await this.refreshReports(now, ydayStart)
       const day = localDay(now, tz)
       const figures = liveFigures(this.reports.values(), this.opts.registry(), { now, dayStart, ydayStart, ydayNow: ydayStart + (now - dayStart), tz, sla: this.opts.sla() })
-      const next = buildSnapshots({ registry: this.opts.registry(), microGrids: figures.microGrids, response: figures.response, ticker: this.ticker, asOf: now, day, tz })
+      const registry = this.opts.registry()
+      const overdue = figures.overdue.map((o) => ({
+        reportId: o.report.id,
+        category: o.report.category,
+        microGrid: o.report.microGrid,
+        place: registry.displayPath(o.report.microGrid, 'zh'),
+        placeEn: registry.displayPath(o.report.microGrid, 'en'),
+        since: new Date(o.since).toISOString(),
+        stage: o.stage,
+        overdueMin: Math.floor(o.overdueMs / 60_000),
+        scopes: scopesOfMicroGrid(registry, o.report.microGrid),
+      }))
+      const next = buildSnapshots({ registry, microGrids: figures.microGrids, response: figures.response, ticker: this.ticker, overdue, asOf: now, day, tz })
       for (const [scope, snap] of next) this.publish(scope, snap)
       this.lastDay = day
       this.lastCompute = now

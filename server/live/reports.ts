@@ -14,6 +14,8 @@ export interface LiveReport {
   id: string
   microGrid: string
   category: string
+  channel: string
+  reporterRole: string
   firstAt: number
   lastAt: number
   reportedAt: number | null
@@ -26,7 +28,7 @@ export interface LiveReport {
 }
 
 /** A row of live_reports(.sql) / live_reports_changed in JSONCompactEachRow: times in ms (64-bit ints arrive as strings). */
-export type LiveReportRow = [string, string, string, ...Array<string | number | null>]
+export type LiveReportRow = [string, string, string, string, string, ...Array<string | number | null>]
 
 const ms = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v))
 
@@ -35,15 +37,17 @@ export function fromRow(r: LiveReportRow): LiveReport {
     id: r[0],
     microGrid: r[1],
     category: r[2],
-    firstAt: ms(r[3]) ?? 0,
-    lastAt: ms(r[4]) ?? 0,
-    reportedAt: ms(r[5]),
-    verifiedAt: ms(r[6]),
-    dispatchedAt: ms(r[7]),
-    resolvedAt: ms(r[8]),
-    closedAt: ms(r[9]),
-    reopenedAt: ms(r[10]),
-    rejectedAt: ms(r[11]),
+    channel: r[3],
+    reporterRole: r[4],
+    firstAt: ms(r[5]) ?? 0,
+    lastAt: ms(r[6]) ?? 0,
+    reportedAt: ms(r[7]),
+    verifiedAt: ms(r[8]),
+    dispatchedAt: ms(r[9]),
+    resolvedAt: ms(r[10]),
+    closedAt: ms(r[11]),
+    reopenedAt: ms(r[12]),
+    rejectedAt: ms(r[13]),
   }
 }
 
@@ -106,13 +110,22 @@ export function quantile(sorted: readonly number[], q: number): number {
  * per micro-grid with activity, one response row per scope (city '', district, street,
  * community) with stages completed today.
  */
-export function liveFigures(reports: Iterable<LiveReport>, registry: Registry, w: FigureWindow): { microGrids: MicroGridRow[]; response: ResponseRow[] } {
+/** An overdue open report as liveFigures finds it (the hub adds display paths). */
+export interface Overdue {
+  report: LiveReport
+  since: number
+  stage: 'verify' | 'resolve'
+  overdueMs: number
+}
+
+export function liveFigures(reports: Iterable<LiveReport>, registry: Registry, w: FigureWindow): { microGrids: MicroGridRow[]; response: ResponseRow[]; overdue: Overdue[] } {
   const { now, dayStart, ydayStart, ydayNow } = w
   const verifySla = new Map(w.sla.categories.map((c, i) => [c, w.sla.verifyMin[i]! * 60_000]))
   const resolveSla = new Map(w.sla.categories.map((c, i) => [c, w.sla.resolveMin[i]! * 60_000]))
   const today = (t: number | null) => t !== null && t >= dayStart && t <= now
   const yday = (t: number | null) => t !== null && t >= ydayStart && t <= ydayNow
   const rows = new Map<string, MicroGridRow>()
+  const overdue: Overdue[] = []
   const durations = new Map<string, Record<(typeof STAGES)[number], number[]>>()
   const scopeDurations = (key: string) => {
     let d = durations.get(key)
@@ -123,10 +136,15 @@ export function liveFigures(reports: Iterable<LiveReport>, registry: Registry, w
   for (const r of reports) {
     let row = rows.get(r.microGrid)
     if (!row) {
-      row = { micro_grid: r.microGrid, reported: 0, verified: 0, dispatched: 0, resolved: 0, closed: 0, rejected: 0, open: 0, overdue: 0, hours: new Array<number>(24).fill(0), yday_reported: 0, yday_resolved: 0 }
+      row = { micro_grid: r.microGrid, reported: 0, verified: 0, dispatched: 0, resolved: 0, closed: 0, rejected: 0, open: 0, overdue: 0, hours: new Array<number>(24).fill(0), yday_reported: 0, yday_resolved: 0, categories: {}, channels: {}, mobile: 0 }
       rows.set(r.microGrid, row)
     }
-    if (today(r.reportedAt)) row.reported++
+    if (today(r.reportedAt)) {
+      row.reported++
+      row.categories[r.category || 'other'] = (row.categories[r.category || 'other'] ?? 0) + 1
+      if (r.channel) row.channels[r.channel] = (row.channels[r.channel] ?? 0) + 1
+      if (r.reporterRole === 'mobile_worker') row.mobile++
+    }
     if (today(r.verifiedAt)) row.verified++
     if (today(r.dispatchedAt)) row.dispatched++
     if (today(r.resolvedAt)) row.resolved++
@@ -143,7 +161,12 @@ export function liveFigures(reports: Iterable<LiveReport>, registry: Registry, w
       const unresolved = r.resolvedAt === null || (r.reopenedAt !== null && r.reopenedAt > r.resolvedAt)
       const vSla = verifySla.get(r.category) ?? w.sla.defaultVerifyMin * 60_000
       const rSla = resolveSla.get(r.category) ?? w.sla.defaultResolveMin * 60_000
-      if ((unverified && since + vSla < now) || (unresolved && since + rSla < now)) row.overdue++
+      const pastVerify = unverified ? now - (since + vSla) : -1
+      const pastResolve = unresolved ? now - (since + rSla) : -1
+      if (pastVerify > 0 || pastResolve > 0) {
+        row.overdue++
+        overdue.push({ report: r, since, stage: pastVerify >= pastResolve ? 'verify' : 'resolve', overdueMs: Math.max(pastVerify, pastResolve) })
+      }
     }
     // Response times: minutes from reported, for stages completed today.
     if (r.reportedAt !== null) {
@@ -170,5 +193,6 @@ export function liveFigures(reports: Iterable<LiveReport>, registry: Registry, w
     }
     response.push(row)
   }
-  return { microGrids: [...rows.values()], response }
+  overdue.sort((a, b) => b.overdueMs - a.overdueMs)
+  return { microGrids: [...rows.values()], response, overdue }
 }

@@ -3,12 +3,12 @@
  * micro-grid are summed up the registry tree in memory (one pass), the percentiles come
  * per scope from the grouping-sets query. No I/O here, so it is unit-testable.
  */
-import type { ChildFigures, LiveSnapshot, Percentiles, Scope, TickerItem, TodayFigures } from '../contracts/live.ts'
+import type { ChildFigures, LiveSnapshot, OverdueItem, Percentiles, ReportMix, Scope, TickerItem, TodayFigures } from '../contracts/live.ts'
 import type { Place } from '../contracts/registry.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
 
 /** One row of `live_micro_grid`: the day's figures of one micro-grid. */
-export interface MicroGridRow extends TodayFigures {
+export interface MicroGridRow extends TodayFigures, ReportMix {
   micro_grid: string
   hours: number[]
   yday_reported: number
@@ -27,12 +27,14 @@ export interface TickInput {
   microGrids: MicroGridRow[]
   response: ResponseRow[]
   ticker: ReadonlyArray<TickerItem & { scopes: readonly Scope[] }>
+  /** Overdue open reports, most overdue first, each with the scopes it shows in. */
+  overdue?: ReadonlyArray<OverdueItem & { scopes: readonly Scope[] }>
   asOf: number
   day: string
   tz: string
 }
 
-type Acc = TodayFigures & { hours: number[]; ydayReported: number; ydayResolved: number }
+type Acc = TodayFigures & ReportMix & { hours: number[]; ydayReported: number; ydayResolved: number }
 
 const zeroAcc = (): Acc => ({
   reported: 0,
@@ -46,7 +48,14 @@ const zeroAcc = (): Acc => ({
   hours: new Array<number>(24).fill(0),
   ydayReported: 0,
   ydayResolved: 0,
+  categories: {},
+  channels: {},
+  mobile: 0,
 })
+
+function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const k in from) into[k] = (into[k] ?? 0) + Number(from[k])
+}
 
 const SCOPE_LEVELS = new Set(['district', 'street', 'community'])
 const CHILD_LEVEL = { city: 'district', district: 'street', street: 'community', community: 'grid' } as const
@@ -98,6 +107,9 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
       a.overdue += Number(row.overdue)
       a.ydayReported += Number(row.yday_reported)
       a.ydayResolved += Number(row.yday_resolved)
+      addCounts(a.categories, row.categories)
+      addCounts(a.channels, row.channels)
+      a.mobile += Number(row.mobile)
       row.hours.forEach((n, h) => {
         if (h < 24) a.hours[h]! += Number(n)
       })
@@ -106,6 +118,16 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
 
   const responseBy = new Map<string, ResponseRow>()
   for (const r of input.response) responseBy.set(r.community || r.street || r.district || '', r)
+
+  const overdueBy = new Map<Scope, OverdueItem[]>()
+  for (const it of input.overdue ?? []) {
+    const { scopes, ...item } = it
+    for (const sc of scopes) {
+      let list = overdueBy.get(sc)
+      if (!list) overdueBy.set(sc, (list = []))
+      if (list.length < OVERDUE_LIST) list.push(item)
+    }
+  }
 
   const asOf = new Date(input.asOf).toISOString()
   const out = new Map<Scope, Omit<LiveSnapshot, 'seq'>>()
@@ -167,12 +189,16 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
       children,
       heatmap,
       ticker: tickerFor(input.ticker, scope),
+      mix: { categories: a.categories, channels: a.channels, mobile: a.mobile },
+      overdueList: overdueBy.get(scope) ?? [],
     })
   }
   return out
 }
 
 export const TICKER_LENGTH = 20
+/** Overdue reports listed per scope. */
+export const OVERDUE_LIST = 10
 
 function tickerFor(items: TickInput['ticker'], scope: Scope): TickerItem[] {
   const out: TickerItem[] = []

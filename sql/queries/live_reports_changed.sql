@@ -6,6 +6,8 @@ SELECT
     report_id,
     micro_grid,
     category,
+    channel,
+    reporter_role,
     toUnixTimestamp64Milli(first_at) AS first_at,
     toUnixTimestamp64Milli(last_at) AS last_at,
     toUnixTimestamp64Milli(reported_at) AS reported_at,

@@ -192,6 +192,21 @@ describe('ingest → store → live wall', () => {
     city.socket.close()
   })
 
+  it('lists an emergency past its SLA among the street\'s overdue reports, and counts it in today\'s mix', async () => {
+    const street = await liveClient(app.url, 'street:qingbaijiang.dawan')
+    const ev = reported(dawanMicroGrid, { category: 'emergency', at: iso(app.now() - 30 * 60_000) })
+    await app.post('reports', ev)
+    const snap = await street.waitFor((s) => s.overdueList.some((o) => o.reportId === ev.report_id))
+    const item = snap.overdueList.find((o) => o.reportId === ev.report_id)!
+    // Emergencies must be verified within 10 minutes: 30 minutes in, about 20 past it.
+    expect(item).toMatchObject({ category: 'emergency', stage: 'verify', microGrid: dawanMicroGrid })
+    expect(item.overdueMin).toBeGreaterThanOrEqual(19)
+    expect(item.place).toContain('大弯街道')
+    expect(snap.mix.categories.emergency).toBeGreaterThanOrEqual(1)
+    expect(snap.mix.mobile).toBeGreaterThanOrEqual(1)
+    street.socket.close()
+  })
+
   it('serves the same snapshot over REST and refuses unknown scopes clearly', async () => {
     const auth = { authorization: `Bearer ${DISPLAY_TOKEN}` }
     const res = await fetch(`${app.url}/api/v1/live?scope=street:qingbaijiang.dawan`, { headers: auth })

@@ -24,7 +24,7 @@ let n = 0
 
 function report(over: Partial<LiveReport>): LiveReport {
   const at = over.reportedAt ?? now - 30 * MIN
-  return { id: `r${++n}`, microGrid: mgA!, category: 'clutter', firstAt: at, lastAt: at, reportedAt: at, verifiedAt: null, dispatchedAt: null, resolvedAt: null, closedAt: null, reopenedAt: null, rejectedAt: null, ...over }
+  return { id: `r${++n}`, microGrid: mgA!, category: 'clutter', channel: 'app', reporterRole: 'grid_worker', firstAt: at, lastAt: at, reportedAt: at, verifiedAt: null, dispatchedAt: null, resolvedAt: null, closedAt: null, reopenedAt: null, rejectedAt: null, ...over }
 }
 
 const figures = (reports: LiveReport[]) => liveFigures(reports, registry, window)
@@ -78,6 +78,31 @@ describe('live figures from the reports in memory', () => {
     const street = response.find((r) => r.street === 'qingbaijiang.dawan')!
     expect(street.verify_n).toBe(5)
     expect(quantile([10, 20, 30], 0.5)).toBe(20)
+  })
+
+  it('mixes today\'s reports by category and channel, counting those from mobile grid workers', () => {
+    const row = rowOf([
+      report({ category: 'flying_wire_charging', channel: 'wechat', reporterRole: 'mobile_worker' }),
+      report({ category: 'flying_wire_charging', channel: 'app', reporterRole: 'mobile_worker' }),
+      report({ category: 'sanitation', channel: 'app', reporterRole: 'resident' }),
+      report({ category: 'sanitation', reportedAt: ydayStart + MIN }), // yesterday: not in today's mix
+    ])
+    expect(row.categories).toEqual({ flying_wire_charging: 2, sanitation: 1 })
+    expect(row.channels).toEqual({ wechat: 1, app: 2 })
+    expect(row.mobile).toBe(2)
+  })
+
+  it('lists overdue open reports most overdue first, with the SLA they are past', () => {
+    const { overdue } = figures([
+      report({ id: 'a', category: 'emergency', reportedAt: now - 15 * MIN }), // verify SLA 10 min: 5 min over
+      report({ id: 'b', category: 'illegal_parking', reportedAt: now - 9 * 60 * MIN, verifiedAt: now - 8 * 60 * MIN }), // resolve 8 h: 60 min over
+      report({ id: 'c', category: 'emergency', reportedAt: now - 5 * MIN }), // within SLA
+      report({ id: 'd', category: 'emergency', reportedAt: now - 2 * 60 * MIN, closedAt: now - MIN }), // closed
+    ])
+    expect(overdue.map((o) => [o.report.id, o.stage, Math.round(o.overdueMs / MIN)])).toEqual([
+      ['b', 'resolve', 60],
+      ['a', 'verify', 5],
+    ])
   })
 
   it('forgets closed reports quiet since before yesterday, keeps open ones whatever their age', () => {

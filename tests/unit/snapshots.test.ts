@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Registry } from '../../ingest/registry/registry.ts'
 import { registryFromCsv } from '../../ingest/registry/csv.ts'
-import { buildSnapshots, scopesOfMicroGrid, type MicroGridRow, type ResponseRow } from '../../server/live/snapshots.ts'
+import { buildSnapshots, OVERDUE_LIST, scopesOfMicroGrid, type MicroGridRow, type ResponseRow } from '../../server/live/snapshots.ts'
 
 // Fixture: one city, two districts; district a has two streets, one with two communities.
 const registry = new Registry(
@@ -26,7 +26,7 @@ const registry = new Registry(
 function row(mg: string, reported: number, hour: number, extra: Partial<MicroGridRow> = {}): MicroGridRow {
   const hours = new Array(24).fill(0)
   hours[hour] = reported
-  return { micro_grid: mg, reported, verified: 0, dispatched: 0, resolved: 0, closed: 0, rejected: 0, open: reported, overdue: 0, hours, yday_reported: 0, yday_resolved: 0, ...extra }
+  return { micro_grid: mg, reported, verified: 0, dispatched: 0, resolved: 0, closed: 0, rejected: 0, open: reported, overdue: 0, hours, yday_reported: 0, yday_resolved: 0, categories: { clutter: reported }, channels: { app: reported }, mobile: 0, ...extra }
 }
 
 const response: ResponseRow[] = [
@@ -76,6 +76,22 @@ describe('live snapshots for every scope from one tick', () => {
 
   it('gives a breadcrumb path from the city down to the scope', () => {
     expect(build().get('community:a.s1.c2')!.path.map((p) => p.scope)).toEqual(['city', 'district:a', 'street:a.s1', 'community:a.s1.c2'])
+  })
+
+  it('sums today\'s mix of categories, channels and mobile reports up the tree', () => {
+    const s = build()
+    expect(s.get('city')!.mix).toEqual({ categories: { clutter: 7 }, channels: { app: 7 }, mobile: 0 })
+    expect(s.get('street:a.s1')!.mix.categories).toEqual({ clutter: 3 })
+  })
+
+  it('lists each scope\'s overdue reports, most overdue first, at most OVERDUE_LIST', () => {
+    const item = (i: number, mg: string) => ({ reportId: `r${i}`, category: 'clutter', microGrid: mg, place: '', placeEn: '', since: '2026-11-22T00:00:00.000Z', stage: 'resolve' as const, overdueMin: 100 - i, scopes: scopesOfMicroGrid(registry, mg) })
+    const overdue = [...Array.from({ length: 12 }, (_, i) => item(i, 'a.s1.c1.g1.m1')), item(50, 'b.s3.c4.g1.m1')]
+    const s = buildSnapshots({ registry, microGrids: [], response: [], ticker: [], overdue, asOf: 0, day: '2026-11-23', tz: 'Asia/Shanghai' })
+    expect(s.get('street:a.s1')!.overdueList.map((o) => o.reportId)).toEqual(Array.from({ length: OVERDUE_LIST }, (_, i) => `r${i}`))
+    expect(s.get('district:b')!.overdueList.map((o) => o.reportId)).toEqual(['r50'])
+    expect(s.get('street:a.s2')!.overdueList).toEqual([])
+    expect(s.get('city')!.overdueList[0]).not.toHaveProperty('scopes')
   })
 
   it('knows which scopes a micro-grid belongs to', () => {
