@@ -5,7 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Namespace, Socket } from 'socket.io'
-import type { ClientToServerEvents, LiveSnapshot, Scope, ServerToClientEvents, TickerItem } from '../contracts/live.ts'
+import type { ClientToServerEvents, LiveSnapshot, OverdueItem, Scope, ServerToClientEvents, TickerItem } from '../contracts/live.ts'
 import { parseScope } from '../contracts/live.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
 import type { TickerSource } from '../../ingest/process.ts'
@@ -13,8 +13,8 @@ import { chTime, parseChTime, sql } from '../../sql/queries.ts'
 import type { SlaTable } from '../sla.ts'
 import { localDay, localDayStart } from './localTime.ts'
 import { diff } from '../contracts/mergePatch.ts'
-import { buildSnapshots, scopesOfMicroGrid } from './snapshots.ts'
-import { fromRow, liveFigures, LiveReports, type LiveReportRow } from './reports.ts'
+import { buildSnapshots, OVERDUE_LIST, scopesOfMicroGrid } from './snapshots.ts'
+import { fromRow, liveFigures, LiveReports, type LiveReportRow, type Overdue } from './reports.ts'
 import type { Logger } from '../log.ts'
 import { Gauge, type Registry as MetricsRegistry } from 'prom-client'
 
@@ -216,18 +216,7 @@ export class LiveHub {
       const day = localDay(now, tz)
       const figures = liveFigures(this.reports.values(), this.opts.registry(), { now, dayStart, ydayStart, ydayNow: ydayStart + (now - dayStart), tz, sla: this.opts.sla() })
       const registry = this.opts.registry()
-      const overdue = figures.overdue.map((o) => ({
-        reportId: o.report.id,
-        category: o.report.category,
-        microGrid: o.report.microGrid,
-        place: registry.displayPath(o.report.microGrid, 'zh'),
-        placeEn: registry.displayPath(o.report.microGrid, 'en'),
-        since: new Date(o.since).toISOString(),
-        stage: o.stage,
-        overdueMin: Math.floor(o.overdueMs / 60_000),
-        scopes: scopesOfMicroGrid(registry, o.report.microGrid),
-      }))
-      const next = buildSnapshots({ registry, microGrids: figures.microGrids, response: figures.response, ticker: this.ticker, overdue, asOf: now, day, tz })
+      const next = buildSnapshots({ registry, microGrids: figures.microGrids, response: figures.response, ticker: this.ticker, overdue: overdueItems(registry, figures.overdue), asOf: now, day, tz })
       for (const [scope, snap] of next) this.publish(scope, snap)
       this.lastDay = day
       this.lastCompute = now
@@ -330,4 +319,34 @@ export function registerHubMetrics(registry: MetricsRegistry, hub: LiveHub): voi
   gauge('gridpulse_live_last_full_load_seconds', 'Duration of the last full load of open and recent reports', () => hub.stats.lastFullLoadMs / 1000)
   gauge('gridpulse_live_reports_in_memory', 'Open and recent reports the hub holds', () => hub.stats.reportsInMemory)
   gauge('gridpulse_live_sockets', 'Sockets connected to /live', () => hub.sockets())
+}
+
+/**
+ * The overdue reports some scope will list: walking them most overdue first, a report is kept
+ * only while one of its scopes still has room (OVERDUE_LIST), so a backlog of thousands costs
+ * a few hundred display items per tick, not thousands.
+ */
+function overdueItems(registry: Registry, overdue: readonly Overdue[]): Array<OverdueItem & { scopes: Scope[] }> {
+  const listed = new Map<Scope, number>()
+  const scopesOf = new Map<string, Scope[]>()
+  const out: Array<OverdueItem & { scopes: Scope[] }> = []
+  for (const o of overdue) {
+    const mg = o.report.microGrid
+    let scopes = scopesOf.get(mg)
+    if (!scopes) scopesOf.set(mg, (scopes = scopesOfMicroGrid(registry, mg)))
+    if (scopes.every((sc) => (listed.get(sc) ?? 0) >= OVERDUE_LIST)) continue
+    for (const sc of scopes) listed.set(sc, (listed.get(sc) ?? 0) + 1)
+    out.push({
+      reportId: o.report.id,
+      category: o.report.category,
+      microGrid: mg,
+      place: registry.displayPath(mg, 'zh'),
+      placeEn: registry.displayPath(mg, 'en'),
+      since: new Date(o.since).toISOString(),
+      stage: o.stage,
+      overdueMin: Math.floor(o.overdueMs / 60_000),
+      scopes,
+    })
+  }
+  return out
 }
