@@ -38,6 +38,7 @@ const en: typeof zhCN = {
     level: { district: 'Districts', street: 'Streets', community: 'Communities', grid: 'Grids' },
   },
   heatmap: { title: 'Reports by hour · last 24 h', hour: '{h}:00' },
+  overdueList: { title: 'Overdue', total: '{n} in all', verify: 'to verify', resolve: 'to resolve', over: '+', none: 'Nothing overdue' },
   ticker: { title: 'Live reports' },
   empty: 'No data',
   loading: 'Loading…',

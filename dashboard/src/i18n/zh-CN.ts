@@ -36,6 +36,7 @@ export default {
     level: { district: '各区县', street: '各街道', community: '各社区', grid: '各网格' },
   },
   heatmap: { title: '分时热力 · 近24小时', hour: '{h}时' },
+  overdueList: { title: '超期督办', total: '共 {n} 件', verify: '待核实', resolve: '待办结', over: '已超', none: '暂无超期' },
   ticker: { title: '实时事件' },
   empty: '暂无数据',
   loading: '加载中…',
