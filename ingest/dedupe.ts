@@ -22,8 +22,4 @@ export class RecentIds {
       this.young = new Map()
     }
   }
-
-  get size(): number {
-    return this.young.size + this.old.size
-  }
 }

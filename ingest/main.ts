@@ -23,6 +23,7 @@ import { errorHandler } from '../server/routes/errors.ts'
 import { ingestRoutes } from '../server/routes/ingest.ts'
 import { metricsRoute } from '../server/routes/metrics.ts'
 import { readMigrations } from '../sql/migrate.ts'
+import { sql } from '../sql/queries.ts'
 import { createStore, type Store } from '../sql/store.ts'
 import { Ingest, ingestOptions } from './pipeline.ts'
 import { Registry } from './registry/registry.ts'
@@ -73,17 +74,23 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
   // The servers own keys and the registry: follow their changes. A store that is away only
   // delays this; ingest goes on with what it has.
   let reloading = false
+  const placesVersion = async () => JSON.stringify(await (await store.admin.query({ query: sql('places_version'), format: 'JSONEachRow' })).json())
+  let seenPlaces = await placesVersion()
   const reload = setInterval(() => {
     if (reloading) return
     reloading = true
-    Promise.all([keys.load(), loadPlaces(store.admin)])
-      .then(([, places]) => {
-        if (places.length > 0 && JSON.stringify(places) !== JSON.stringify(registry.places)) {
-          registry = new Registry(places)
-          ingest.setRegistry(registry)
-          log.info('registry reloaded', { places: places.length })
-        }
-      })
+    const followRegistry = async () => {
+      // A small query each time; the registry itself only when an import changed it.
+      const version = await placesVersion()
+      if (version === seenPlaces) return
+      const places = await loadPlaces(store.admin)
+      seenPlaces = version
+      if (places.length === 0) return
+      registry = new Registry(places)
+      ingest.setRegistry(registry)
+      log.info('registry reloaded', { places: places.length })
+    }
+    Promise.all([keys.load(), followRegistry()])
       .catch(() => undefined)
       .finally(() => (reloading = false))
   }, RELOAD_MS)

@@ -3,7 +3,6 @@
  * never prom-client's global one, so several instances in one process (tests) don't collide.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
-import type { RejectReason } from '../server/contracts/ingest.ts'
 import type { EventKind } from './schema.ts'
 
 /** Upper bounds (seconds) of the arrival-lag histogram buckets; +Inf follows. */
@@ -50,10 +49,6 @@ export class IngestMetrics {
     gauge('gridpulse_ingest_spool_bytes', 'Bytes waiting in the spool', (s) => s.bytes)
     gauge('gridpulse_ingest_spool_oldest_age_seconds', 'Age of the oldest event waiting in the spool', (s) => s.ageMs / 1000)
     gauge('gridpulse_ingest_store_failing_attempts', 'Consecutive failed attempts to store the current batch (0: healthy)', (s) => s.failures)
-  }
-
-  reject(stream: EventKind, reason: RejectReason, n = 1): void {
-    this.rejected.inc({ stream, reason }, n)
   }
 }
 

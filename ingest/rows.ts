@@ -28,6 +28,11 @@ export function fnv1a(s: string): number {
   return h >>> 0
 }
 
+/** The place columns every row carries, in column order: micro-grid up to district. */
+function placeColumns(path: MicroGridPath): string[] {
+  return [path.micro_grid, path.grid, path.community, path.street, path.district]
+}
+
 /** The content of a report event, in column order (up to `note`). */
 export function reportContent(e: ReportEvent, at: number, path: MicroGridPath): unknown[] {
   return [
@@ -35,11 +40,7 @@ export function reportContent(e: ReportEvent, at: number, path: MicroGridPath): 
     e.report_id,
     e.type,
     chTime(at),
-    path.micro_grid,
-    path.grid,
-    path.community,
-    path.street,
-    path.district,
+    ...placeColumns(path),
     e.category ?? '',
     e.channel ?? '',
     e.reporter_role ?? '',
@@ -56,11 +57,7 @@ export function visitContent(e: VisitEvent, at: number, path: MicroGridPath): un
   return [
     e.event_id,
     chTime(at),
-    path.micro_grid,
-    path.grid,
-    path.community,
-    path.street,
-    path.district,
+    ...placeColumns(path),
     e.worker_id,
     e.worker_role,
     e.household,

@@ -20,6 +20,7 @@ import http from 'node:http'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { Session } from 'chdb'
+import { sameSecret } from '../server/auth/compare.ts'
 
 export interface ChdbHttpOptions {
   /** The engine's data directory (one per process). */
@@ -81,8 +82,6 @@ function sessionSlots(path: string, size: number): { run<T>(f: (s: Session) => P
   }
 }
 
-const digest = (s: string) => crypto.createHash('sha256').update(s).digest()
-
 function authorised(req: http.IncomingMessage, opts: ChdbHttpOptions, url: URL): boolean {
   if (opts.user === undefined) return true
   let user = req.headers['x-clickhouse-user'] as string | undefined
@@ -96,9 +95,7 @@ function authorised(req: http.IncomingMessage, opts: ChdbHttpOptions, url: URL):
   }
   user ??= url.searchParams.get('user') ?? undefined
   password ??= url.searchParams.get('password') ?? undefined
-  // Digests, so the comparison is constant-time and never sees buffers of unequal length.
-  const same = (a: string, b: string) => crypto.timingSafeEqual(digest(a), digest(b))
-  return user !== undefined && password !== undefined && same(user, opts.user) && same(password, opts.password ?? '')
+  return user !== undefined && password !== undefined && sameSecret(user, opts.user) && sameSecret(password, opts.password ?? '')
 }
 
 async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {

@@ -17,6 +17,7 @@ export type QueryName =
   | 'open_reports'
   | 'last_event_at'
   | 'recent_event_ids'
+  | 'places_version'
 
 const cache = new Map<QueryName, string>()
 

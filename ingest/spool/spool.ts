@@ -93,6 +93,8 @@ export class Spool {
   private readonly now: () => number
   private fd: fsp.FileHandle | undefined
   private writeSegment = 0
+  /** The oldest segment file that may still be on disk. */
+  private oldestSegment = 0
   private writeOffset = 0
   private nextSeq = 1
   private readonly frames: PendingFrame[] = []
@@ -244,7 +246,8 @@ export class Spool {
         this.readers.delete(n)
       }
     }
-    for (const n of await this.segments()) if (n < keepFrom) await fsp.rm(path.join(this.dir, segmentName(n)), { force: true })
+    // Segments are numbered in order, so the ones to delete are a run from the oldest kept.
+    for (; this.oldestSegment < keepFrom; this.oldestSegment++) await fsp.rm(path.join(this.dir, segmentName(this.oldestSegment)), { force: true })
   }
 
   /** Waits for queued appends, then closes the files. */
@@ -412,7 +415,8 @@ export class Spool {
     // The next append opens a new segment: an old file is never appended to after a restart.
     this.writeOffset = this.segmentBytes
     this.intent = cp.intent && this.frames[0]?.seq === cp.intent.first ? cp.intent : null
-    for (const n of segments) if (n < (this.frames[0]?.segment ?? Infinity) && n < this.writeSegment) await fsp.rm(path.join(this.dir, segmentName(n)), { force: true })
+    this.oldestSegment = Math.min(this.frames[0]?.segment ?? this.writeSegment, this.writeSegment)
+    for (const n of segments) if (n < this.oldestSegment) await fsp.rm(path.join(this.dir, segmentName(n)), { force: true })
   }
 }
 

@@ -3,7 +3,6 @@
  * (session cookie → user; bearer or `?token=` → display token or ingest key) and the guards
  * below answer 401 (who are you?) or 403 (not you, not here) with a clear message.
  */
-import crypto from 'node:crypto'
 import type { NextFunction, Request, Response } from 'express'
 import type { Scope } from '../contracts/live.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
@@ -12,6 +11,7 @@ import type { SessionStore } from './sessions.ts'
 import { SESSION_COOKIE } from './sessions.ts'
 import type { UserStore } from './users.ts'
 import type { Audit } from './audit.ts'
+import { sameSecret } from './compare.ts'
 import { can, scopeCovers, type Permission, type Principal } from './principal.ts'
 
 export class HttpError extends Error {
@@ -126,7 +126,6 @@ export function requireScope(registry: Registry, p: Principal, scope: Scope): vo
 export function requireCsrf(req: Request, p: Principal): void {
   if (p.kind !== 'user') return
   const sent = req.headers['x-csrf-token']
-  const a = Buffer.from(typeof sent === 'string' ? sent : '')
-  const b = Buffer.from(p.csrfToken ?? '')
-  if (a.length === 0 || a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new HttpError(403, 'missing or wrong CSRF token: send the csrfToken from GET /api/v1/session as X-CSRF-Token')
+  const token = typeof sent === 'string' ? sent : ''
+  if (token === '' || !sameSecret(token, p.csrfToken ?? '')) throw new HttpError(403, 'missing or wrong CSRF token: send the csrfToken from GET /api/v1/session as X-CSRF-Token')
 }

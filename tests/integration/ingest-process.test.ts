@@ -15,6 +15,7 @@ import { startGridPulse, type GridPulse } from '../../server/gridpulse.ts'
 import { createLogger } from '../../server/log.ts'
 import { eventually, startChild, type Child } from '../support/processes.ts'
 import { ADMIN_PASSWORD, signIn } from '../support/app.ts'
+import { registryToCsv } from '../../ingest/registry/csv.ts'
 
 const KEY = 'scaled-ingest-key-0123456789'
 const dirs = { store: tmp('store'), server: tmp('server'), ingest: tmp('ingest') }
@@ -109,5 +110,19 @@ describe('npm run ingest beside a server, on a shared store', () => {
     const revoked = await fetch(`${gp.url}/api/v1/admin/keys/${key.id}/revoke`, { method: 'POST', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf } })
     expect(revoked.status).toBeLessThan(300)
     await eventually(async () => (await post(events(1), secret)).status === 401, 15_000, 'revoked key refused by the ingest process')
+  })
+
+  it('follows a registry the server imports: a new micro-grid is accepted within seconds', async () => {
+    const admin = await signIn(gp.url, 'admin', ADMIN_PASSWORD)
+    const grid = gp.registry().places.find((p) => p.level === 'grid')!
+    const code = `${grid.code}.m999`
+    const newPlace = { ...gp.registry().places.find((p) => p.level === 'micro_grid' && p.parent === grid.code)!, code, name: '新微网格', nameEn: 'New micro-grid' }
+    const at = new Date(Date.now() - 30_000).toISOString()
+    const event = { event_id: `new-mg-${process.pid}`, report_id: `new-mg-${process.pid}`, type: 'reported', at, micro_grid: code, category: 'other' }
+    expect((await post(event)).body).toMatchObject({ accepted: 0 })
+    const csv = registryToCsv([...gp.registry().places, newPlace])
+    const imported = await fetch(`${gp.url}/api/v1/admin/registry`, { method: 'POST', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'text/csv' }, body: csv })
+    expect(imported.status).toBe(200)
+    await eventually(async () => (await post(event)).status === 200, 15_000, 'the new micro-grid accepted by the ingest process')
   })
 })
