@@ -27,7 +27,7 @@ export interface LiveReport {
   rejectedAt: number | null
 }
 
-/** A row of live_reports(.sql) / live_reports_changed in JSONCompactEachRow: times in ms (64-bit ints arrive as strings). */
+/** A row of the live_report_state view (live_reports*.sql) in JSONCompactEachRow: times in ms (64-bit ints arrive as strings). */
 export type LiveReportRow = [string, string, string, string, string, ...Array<string | number | null>]
 
 const ms = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v))
