@@ -20,6 +20,14 @@ export interface Percentiles {
   n: number
 }
 
+/** A lifecycle stage's response today, against the SLA where the SLA sets one (verify, resolve). */
+export interface StageResponse extends Percentiles {
+  /** Of the n, how many finished within their category's SLA for this stage. */
+  onTime?: number
+  /** The median SLA (minutes from reported) of the n reports, to read p50/p90 against. */
+  slaMin?: number
+}
+
 export interface TodayFigures {
   /** Reports received today (local calendar day) in the scope. */
   reported: number
@@ -69,6 +77,86 @@ export interface ReportMix {
   mobile: number
 }
 
+/**
+ * One child unit in the wall's fair ranking (排名). Volumes are per 100 households so a big
+ * community does not top or tail it by size alone; units that resolved fewer than
+ * `RANKING_MIN_VOLUME` reports in 7 days are listed but not ranked (one quick fix is no record).
+ */
+export interface RankingRow {
+  code: string
+  name: string
+  nameEn: string
+  households: number
+  /** Reports in the last 7 days, and the same per 100 households (one decimal). */
+  reported7d: number
+  per100: number
+  /** Reports resolved in the last 7 days, and how many of them within their category's SLA. */
+  resolved7d: number
+  onTime7d: number
+  /** Open now and past the SLA, and the same per 100 households (two decimals). */
+  overdue: number
+  overduePer100: number
+  /** 1 = best on-time rate (ties: fewer overdue per 100 households); absent below the minimum volume. */
+  rank?: number
+  /** Key-population households visited in the last 7 days ÷ the registry's key households, 0…1; absent without key households. */
+  coverage?: number
+}
+
+/** Reports per H3 cell (resolution `hexRes` of the snapshot) in the last 24 hours and 7 days. */
+export interface HexCell {
+  n24: number
+  n7: number
+  /** The cell's boundary, [lon, lat] pairs flattened (lon0, lat0, lon1, lat1, …), 5 decimals. */
+  ring: number[]
+}
+
+/** A key-population household not visited for longer than the weekly rule (每周巡访). */
+export interface VisitDue {
+  household: string
+  microGrid: string
+  place: string
+  placeEn: string
+  /** ISO instant of its last visit. */
+  lastAt: string
+  /** Whole days since then. */
+  days: number
+  groups: string[]
+}
+
+/** Key-population visit coverage of the scope: the weekly-visit rule, measured. */
+export interface VisitCoverage {
+  /** The registry's key-population households in the scope. */
+  keyHouseholds: number
+  /** Distinct key-population households visited in the last 7 days. */
+  visited7d: number
+  /** Households whose last visit is more than 7 days old (seen in the last 60 days). */
+  dueCount: number
+  /** The longest-unvisited of them, most overdue first (at most VISIT_DUE_LIST). */
+  due: VisitDue[]
+}
+
+/**
+ * Something the room must see now: an emergency report (at once, while it is open and under
+ * EMERGENCY_ALERT_MIN old), or a spike — a category in a community far above its usual level
+ * (last 24 hours against the daily mean of the 28 days before).
+ */
+export interface WallAlert {
+  /** Stable while the alert lasts (emergency:<report id> or spike:<community>:<category>). */
+  id: string
+  kind: 'emergency' | 'spike'
+  category: string
+  /** Micro-grid (emergency) or community (spike) code. */
+  code: string
+  place: string
+  placeEn: string
+  /** ISO instant: reported (emergency), or the first report of the spike window. */
+  at: string
+  reportId?: string
+  /** Spike: reports in the last 24 hours, and the usual number per day. */
+  count?: number
+  usual?: number
+}
+
 /** An open report past its SLA, for the wall's overdue list (most overdue first). */
 export interface OverdueItem {
   reportId: string
@@ -100,9 +188,9 @@ export interface LiveSnapshot {
   path: Array<{ scope: Scope; name: string; nameEn: string }>
   today: TodayFigures
   /** Same figures at the same time of day yesterday, for the change arrows. */
-  yesterday: Pick<TodayFigures, 'reported' | 'resolved'>
-  /** Response times (minutes from reported) of stages completed today. */
-  response: { verify: Percentiles; dispatch: Percentiles; resolve: Percentiles; close: Percentiles }
+  yesterday: TodayFigures
+  /** Response times (minutes from reported) of stages completed today, against the SLA. */
+  response: { verify: StageResponse; dispatch: StageResponse; resolve: StageResponse; close: StageResponse }
   /** Level of the children below (a community's children are its general grids). */
   childLevel: 'district' | 'street' | 'community' | 'grid'
   children: ChildFigures[]
@@ -111,6 +199,18 @@ export interface LiveSnapshot {
    * not "today", so the wall's heatmap says something at 3 a.m. too.
    */
   heatmap: Record<string, number[]>
+  /** The same over the last 7 days: code → 24 counts (refreshed every minute or so). */
+  heatmap7d: Record<string, number[]>
+  /** The children ranked fairly (see RankingRow): ranked first, best first, then the unranked. */
+  ranking: RankingRow[]
+  /** H3 resolution of `hexes` (finer the deeper the scope). */
+  hexRes: number
+  /** Reports per H3 cell in the scope, last 24 hours and 7 days: H3 index (hex string) → cell. */
+  hexes: Record<string, HexCell>
+  /** Key-population visit coverage and who is overdue for a visit. */
+  visits: VisitCoverage
+  /** Emergencies and spikes, newest first. */
+  alerts: WallAlert[]
   /** Most recent reports in the scope, newest first. */
   ticker: TickerItem[]
   /** Today's reports by category and channel, and the mobile grid workers' share. */
@@ -118,6 +218,13 @@ export interface LiveSnapshot {
   /** The most overdue open reports in the scope (at most OVERDUE_LIST), most overdue first. */
   overdueList: OverdueItem[]
 }
+
+/** Resolved reports in 7 days a unit needs to be ranked. */
+export const RANKING_MIN_VOLUME = 5
+/** Households listed as due for a visit, per scope. */
+export const VISIT_DUE_LIST = 10
+/** An open emergency stays an alert this long after it was reported. */
+export const EMERGENCY_ALERT_MIN = 120
 
 export type SubscribeAck = { ok: true; snapshot: LiveSnapshot } | { ok: false; error: string }
 

@@ -5,6 +5,8 @@
 import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN.ts'
 import en from './en.ts'
+import mapPart from './parts/map.ts'
+import visitsPart from './parts/visits.ts'
 import { langFromUrl } from '../lib/urlState.ts'
 
 export const LOCALES = ['zh-CN', 'en'] as const
@@ -43,6 +45,13 @@ export function initialLocale(): Locale {
   return fromUrl ?? normalise(readStored()) ?? 'zh-CN'
 }
 
+/** A panel's own strings live in parts/ (both locales side by side) and join the messages here. */
+const PARTS: ReadonlyArray<{ 'zh-CN': object; en: object }> = [mapPart, visitsPart]
+
+function withParts<T extends object>(base: T, locale: Locale): T {
+  return Object.assign({}, base, ...PARTS.map((p) => p[locale])) as T
+}
+
 export function createWallI18n() {
   const locale = initialLocale()
   document.documentElement.lang = locale
@@ -50,7 +59,7 @@ export function createWallI18n() {
     legacy: false,
     locale,
     fallbackLocale: 'zh-CN',
-    messages: { 'zh-CN': zhCN, en },
+    messages: { 'zh-CN': withParts(zhCN, 'zh-CN'), en: withParts(en, 'en') },
     // Unknown categories/roles fall back to the raw code on purpose; don't warn about them.
     missingWarn: false,
     fallbackWarn: false,
