@@ -5,7 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Namespace, Socket } from 'socket.io'
-import type { ClientToServerEvents, LiveSnapshot, OverdueItem, Scope, ServerToClientEvents, TickerItem } from '../contracts/live.ts'
+import type { ClientToServerEvents, LiveSnapshot, OverdueItem, Scope, ServerToClientEvents, TickerItem, VisitCoverage, WallAlert } from '../contracts/live.ts'
 import { parseScope } from '../contracts/live.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
 import type { TickerSource } from '../../ingest/process.ts'
@@ -13,8 +13,11 @@ import { chTime, parseChTime, sql } from '../../sql/queries.ts'
 import type { SlaTable } from '../sla.ts'
 import { localDay, localDayStart } from './localTime.ts'
 import { diff } from '../contracts/mergePatch.ts'
-import { buildSnapshots, OVERDUE_LIST, scopesOfMicroGrid } from './snapshots.ts'
-import { fromRow, liveFigures, LiveReports, type LiveReportRow, type Overdue } from './reports.ts'
+import { buildSnapshots, OVERDUE_LIST, scopeOf, scopesOfMicroGrid } from './snapshots.ts'
+import { fromRow, liveFigures, LiveReports, type LiveFigures, type LiveReportRow, type Overdue } from './reports.ts'
+import { BASELINE_DAYS, emptyWindows, HexRings, loadWindows, type Windows } from './windows.ts'
+import { isSpike } from './alerts.ts'
+import { loadVisitRows, visitCoverage } from './visits.ts'
 import type { Logger } from '../log.ts'
 import { Gauge, type Registry as MetricsRegistry } from 'prom-client'
 
@@ -30,6 +33,8 @@ export interface LiveHubOptions {
   idleRecomputeMs: number
   /** Other processes write to the store too: look for their events every tick. */
   sharedStore?: boolean
+  /** How often the wider-window figures (7 days, hexes, baselines, visits) are read again. */
+  windowMs?: number
   log: Logger
   now?: () => number
 }
@@ -40,12 +45,19 @@ const FULL_RELOAD_MS = 15 * 60_000
 /** How long after its stored_at a row is surely visible (inserts commit within this). */
 const SETTLE_MS = 5_000
 const NOTE_MAX = 60
+const WINDOW_MS = 60_000
 
 export class ScopeError extends Error {}
 
 export class LiveHub {
   private readonly cache = new Map<Scope, LiveSnapshot>()
   private readonly reports = new LiveReports()
+  private windows: Windows = emptyWindows()
+  private readonly rings = new HexRings()
+  /** Visit coverage per place code, read with the window figures. */
+  private visits = new Map<string, VisitCoverage>()
+  /** Read the window figures on the next compute whatever their age (a refresh, a new day). */
+  private windowsDue = true
   /** Store clock (ms): every row stored before it is reflected in the reports in memory. */
   private watermark: number | undefined
   private lastFullLoad = 0
@@ -61,7 +73,7 @@ export class LiveHub {
   private deny: (socket: Socket<ClientToServerEvents, ServerToClientEvents>, scope: Scope) => string | undefined = () => undefined
   private readonly now: () => number
   /** For `npm run bench` (and /metrics later): computes done, ticks skipped while one ran. */
-  readonly stats = { computes: 0, skippedTicks: 0, fullLoads: 0, lastFullLoadMs: 0, lastComputeMs: 0, reportsInMemory: 0 }
+  readonly stats = { computes: 0, skippedTicks: 0, fullLoads: 0, lastFullLoadMs: 0, lastComputeMs: 0, lastWindowsMs: 0, reportsInMemory: 0 }
 
   constructor(private readonly opts: LiveHubOptions) {
     this.now = opts.now ?? Date.now
@@ -133,6 +145,7 @@ export class LiveHub {
   /** Recomputes every scope from what the store holds now, waiting out a compute already running. */
   async refresh(): Promise<void> {
     await this.computing?.catch(() => undefined)
+    this.windowsDue = true
     await this.compute()
   }
 
@@ -214,9 +227,23 @@ export class LiveHub {
     try {
       await this.refreshReports(now, ydayStart)
       const day = localDay(now, tz)
+      if (this.windowsDue || day !== this.lastDay || now - this.windows.at >= (this.opts.windowMs ?? WINDOW_MS)) await this.refreshWindows(now)
       const figures = liveFigures(this.reports.values(), this.opts.registry(), { now, dayStart, ydayStart, ydayNow: ydayStart + (now - dayStart), tz, sla: this.opts.sla() })
       const registry = this.opts.registry()
-      const next = buildSnapshots({ registry, microGrids: figures.microGrids, response: figures.response, ticker: this.ticker, overdue: overdueItems(registry, figures.overdue), asOf: now, day, tz })
+      const next = buildSnapshots({
+        registry,
+        microGrids: figures.microGrids,
+        response: figures.response,
+        ticker: this.ticker,
+        overdue: overdueItems(registry, figures.overdue),
+        windows: this.windows,
+        ring: (cell) => this.rings.get(cell),
+        visits: this.visits,
+        alerts: alerts(registry, figures, this.windows),
+        asOf: now,
+        day,
+        tz,
+      })
       for (const [scope, snap] of next) this.publish(scope, snap)
       this.lastDay = day
       this.lastCompute = now
@@ -256,6 +283,18 @@ export class LiveHub {
     }
     this.reports.evict(ydayStart)
     this.stats.reportsInMemory = this.reports.size
+  }
+
+  /** Reads the wider-window figures and the shapes of cells not drawn before. */
+  private async refreshWindows(now: number): Promise<void> {
+    const started = performance.now()
+    const windows = await loadWindows(this.opts.reader, now, this.opts.tz, this.opts.sla())
+    await this.rings.load(this.opts.reader, windows.hexes.flatMap((h) => Object.values(h.cells)))
+    const visitRows = await loadVisitRows(this.opts.reader, now)
+    this.visits = visitCoverage(this.opts.registry(), visitRows, now)
+    this.windows = windows
+    this.windowsDue = false
+    this.stats.lastWindowsMs = performance.now() - started
   }
 
   private publish(scope: Scope, snap: Omit<LiveSnapshot, 'seq'>): void {
@@ -319,6 +358,49 @@ export function registerHubMetrics(registry: MetricsRegistry, hub: LiveHub): voi
   gauge('gridpulse_live_last_full_load_seconds', 'Duration of the last full load of open and recent reports', () => hub.stats.lastFullLoadMs / 1000)
   gauge('gridpulse_live_reports_in_memory', 'Open and recent reports the hub holds', () => hub.stats.reportsInMemory)
   gauge('gridpulse_live_sockets', 'Sockets connected to /live', () => hub.sockets())
+}
+
+/**
+ * The wall's alerts: every open emergency of the last EMERGENCY_ALERT_MIN minutes, and every
+ * category whose last 24 hours in a community are a spike against its usual daily level.
+ */
+function alerts(registry: Registry, figures: LiveFigures, windows: Windows): Array<WallAlert & { scopes: Scope[] }> {
+  const out: Array<WallAlert & { scopes: Scope[] }> = []
+  for (const r of figures.emergencies) {
+    out.push({
+      id: `emergency:${r.id}`,
+      kind: 'emergency',
+      category: r.category,
+      code: r.microGrid,
+      place: registry.displayPath(r.microGrid, 'zh'),
+      placeEn: registry.displayPath(r.microGrid, 'en'),
+      at: new Date(r.reportedAt!).toISOString(),
+      reportId: r.id,
+      scopes: scopesOfMicroGrid(registry, r.microGrid),
+    })
+  }
+  // Without a baseline read yet, every category would look new: no spikes until there is one.
+  if (windows.at > 0) {
+    for (const [key, c] of figures.recent) {
+      const usual = (windows.baseline.get(key) ?? 0) / BASELINE_DAYS
+      if (c.category === 'emergency' || !isSpike(c.count, usual)) continue
+      const place = registry.byCode.get(c.community)
+      if (!place) continue
+      out.push({
+        id: `spike:${c.community}:${c.category}`,
+        kind: 'spike',
+        category: c.category,
+        code: c.community,
+        place: registry.displayPath(c.community, 'zh'),
+        placeEn: registry.displayPath(c.community, 'en'),
+        at: new Date(c.first).toISOString(),
+        count: c.count,
+        usual: Math.round(usual * 10) / 10,
+        scopes: registry.ancestors(c.community).flatMap((p) => (scopeOf(p) ? [scopeOf(p)!] : [])).reverse(),
+      })
+    }
+  }
+  return out.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
 }
 
 /**

@@ -3,16 +3,18 @@
  * micro-grid are summed up the registry tree in memory (one pass), the percentiles come
  * per scope from the grouping-sets query. No I/O here, so it is unit-testable.
  */
-import type { ChildFigures, LiveSnapshot, OverdueItem, Percentiles, ReportMix, Scope, TickerItem, TodayFigures } from '../contracts/live.ts'
+import type { ChildFigures, HexCell, LiveSnapshot, OverdueItem, RankingRow, ReportMix, Scope, StageResponse, TickerItem, TodayFigures, VisitCoverage, WallAlert } from '../contracts/live.ts'
+import { RANKING_MIN_VOLUME } from '../contracts/live.ts'
 import type { Place } from '../contracts/registry.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
+import { emptyWindows, type HexRes, type Windows } from './windows.ts'
 
 /** One row of `live_micro_grid`: the day's figures of one micro-grid. */
 export interface MicroGridRow extends TodayFigures, ReportMix {
   micro_grid: string
   hours: number[]
-  yday_reported: number
-  yday_resolved: number
+  /** The same figures at the same time yesterday. */
+  yday: TodayFigures
 }
 
 type Stage = 'verify' | 'dispatch' | 'resolve' | 'close'
@@ -20,7 +22,8 @@ export const STAGES: readonly Stage[] = ['verify', 'dispatch', 'resolve', 'close
 
 /** One row of `live_response`: codes are '' where the grouping set left them out. */
 export type ResponseRow = { district: string; street: string; community: string } & Record<Stage, [number, number] | number[]> &
-  Record<`${Stage}_n`, number>
+  Record<`${Stage}_n`, number> &
+  Partial<Record<`${Stage}_on_time` | `${Stage}_sla`, number>>
 
 export interface TickInput {
   registry: Registry
@@ -29,29 +32,38 @@ export interface TickInput {
   ticker: ReadonlyArray<TickerItem & { scopes: readonly Scope[] }>
   /** Overdue open reports, most overdue first, each with the scopes it shows in. */
   overdue?: ReadonlyArray<OverdueItem & { scopes: readonly Scope[] }>
+  /** The 7-day figures, hexes and baselines (windows.ts); empty until first read. */
+  windows?: Windows
+  /** An H3 cell's boundary ring, when known. */
+  ring?: (cell: string) => number[] | undefined
+  /** Visit coverage per place code (city, district, street, community, grid). */
+  visits?: ReadonlyMap<string, VisitCoverage>
+  /** Emergencies and spikes, newest first, each with the scopes it shows in. */
+  alerts?: ReadonlyArray<WallAlert & { scopes: readonly Scope[] }>
   asOf: number
   day: string
   tz: string
 }
 
-type Acc = TodayFigures & ReportMix & { hours: number[]; ydayReported: number; ydayResolved: number }
+type Acc = TodayFigures & ReportMix & { hours: number[]; yday: TodayFigures }
 
-const zeroAcc = (): Acc => ({
-  reported: 0,
-  verified: 0,
-  dispatched: 0,
-  resolved: 0,
-  closed: 0,
-  rejected: 0,
-  open: 0,
-  overdue: 0,
-  hours: new Array<number>(24).fill(0),
-  ydayReported: 0,
-  ydayResolved: 0,
-  categories: {},
-  channels: {},
-  mobile: 0,
-})
+const zeroFigures = (): TodayFigures => ({ reported: 0, verified: 0, dispatched: 0, resolved: 0, closed: 0, rejected: 0, open: 0, overdue: 0 })
+const FIGURES = Object.keys(zeroFigures()) as Array<keyof TodayFigures>
+const zeroAcc = (): Acc => ({ ...zeroFigures(), hours: new Array<number>(24).fill(0), yday: zeroFigures(), categories: {}, channels: {}, mobile: 0 })
+
+/** A place's last 7 days, summed from its micro-grids. */
+interface WeekAcc {
+  reported: number
+  resolved: number
+  onTime: number
+  hours: number[]
+}
+const zeroWeek = (): WeekAcc => ({ reported: 0, resolved: 0, onTime: 0, hours: new Array<number>(24).fill(0) })
+
+/** H3 resolution of each scope's hex layer: about a dozen to a few hundred cells per map. */
+export const HEX_RES: Record<'city' | 'district' | 'street' | 'community', HexRes> = { city: 7, district: 8, street: 9, community: 10 }
+/** Alerts listed per scope. */
+export const ALERT_LIST = 6
 
 function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
   for (const k in from) into[k] = (into[k] ?? 0) + Number(from[k])
@@ -80,13 +92,41 @@ function round1(x: number): number {
   return Math.round(x * 10) / 10
 }
 
-function percentiles(row: ResponseRow | undefined, stage: Stage): Percentiles {
+function percentiles(row: ResponseRow | undefined, stage: Stage): StageResponse {
   const n = row ? Number(row[`${stage}_n`]) : 0
   if (!row || n === 0) return { n: 0 }
   const q = row[stage]
   const p50 = Number(q[0])
   const p90 = Number(q[1])
-  return Number.isFinite(p50) && Number.isFinite(p90) ? { p50: round1(p50), p90: round1(p90), n } : { n }
+  const out: StageResponse = Number.isFinite(p50) && Number.isFinite(p90) ? { p50: round1(p50), p90: round1(p90), n } : { n }
+  const onTime = row[`${stage}_on_time`]
+  const sla = row[`${stage}_sla`]
+  if (onTime !== undefined) out.onTime = Number(onTime)
+  if (sla !== undefined && Number.isFinite(Number(sla))) out.slaMin = round1(Number(sla))
+  return out
+}
+
+const per100 = (n: number, households: number, digits: number) => (households > 0 ? Math.round((n * 100 * 10 ** digits) / households) / 10 ** digits : 0)
+
+/**
+ * The fair ranking: units that resolved at least RANKING_MIN_VOLUME reports in 7 days, by
+ * on-time rate (best first), ties by fewer overdue per 100 households; then the rest, unranked,
+ * by reports per 100 households.
+ */
+export function rankChildren(rows: Array<Omit<RankingRow, 'rank'>>): RankingRow[] {
+  const rate = (r: Omit<RankingRow, 'rank'>) => r.onTime7d / r.resolved7d
+  const ranked = rows.filter((r) => r.resolved7d >= RANKING_MIN_VOLUME).sort((a, b) => rate(b) - rate(a) || a.overduePer100 - b.overduePer100 || a.code.localeCompare(b.code))
+  const rest = rows.filter((r) => r.resolved7d < RANKING_MIN_VOLUME).sort((a, b) => b.per100 - a.per100 || a.code.localeCompare(b.code))
+  // Equal records share a rank (1, 2, 2, 4), so the order of ties says nothing.
+  let prev: Omit<RankingRow, 'rank'> | undefined
+  let prevRank = 0
+  const out: RankingRow[] = ranked.map((r, i) => {
+    const rank = prev && rate(prev) === rate(r) && prev.overduePer100 === r.overduePer100 ? prevRank : i + 1
+    prev = r
+    prevRank = rank
+    return { ...r, rank }
+  })
+  return [...out, ...rest]
 }
 
 /** Every scope's snapshot (without `seq`, which the hub owns). */
@@ -97,22 +137,55 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
     for (const place of registry.ancestors(row.micro_grid)) {
       let a = acc.get(place.code)
       if (!a) acc.set(place.code, (a = zeroAcc()))
-      a.reported += Number(row.reported)
-      a.verified += Number(row.verified)
-      a.dispatched += Number(row.dispatched)
-      a.resolved += Number(row.resolved)
-      a.closed += Number(row.closed)
-      a.rejected += Number(row.rejected)
-      a.open += Number(row.open)
-      a.overdue += Number(row.overdue)
-      a.ydayReported += Number(row.yday_reported)
-      a.ydayResolved += Number(row.yday_resolved)
+      for (const f of FIGURES) {
+        a[f] += Number(row[f])
+        a.yday[f] += Number(row.yday[f])
+      }
       addCounts(a.categories, row.categories)
       addCounts(a.channels, row.channels)
       a.mobile += Number(row.mobile)
       row.hours.forEach((n, h) => {
         if (h < 24) a.hours[h]! += Number(n)
       })
+    }
+  }
+
+  const windows = input.windows ?? emptyWindows()
+  const week = new Map<string, WeekAcc>()
+  for (const [mg, w] of windows.week) {
+    for (const place of registry.ancestors(mg)) {
+      let a = week.get(place.code)
+      if (!a) week.set(place.code, (a = zeroWeek()))
+      a.reported += w.reported
+      a.resolved += w.resolved
+      a.onTime += w.onTime
+      w.hours.forEach((n, h) => (a.hours[h]! += n))
+    }
+  }
+  // Each scope's cells at its own resolution.
+  const hexes = new Map<string, Map<string, { n24: number; n7: number }>>()
+  for (const h of windows.hexes) {
+    for (const place of registry.ancestors(h.microGrid)) {
+      const res = HEX_RES[place.level as keyof typeof HEX_RES]
+      if (res === undefined) continue
+      let cells = hexes.get(place.code)
+      if (!cells) hexes.set(place.code, (cells = new Map()))
+      const id = h.cells[res]
+      const c = cells.get(id)
+      if (c) {
+        c.n24 += h.n24
+        c.n7 += h.n7
+      } else cells.set(id, { n24: h.n24, n7: h.n7 })
+    }
+  }
+
+  const alertsBy = new Map<Scope, WallAlert[]>()
+  for (const it of input.alerts ?? []) {
+    const { scopes, ...alert } = it
+    for (const sc of scopes) {
+      let list = alertsBy.get(sc)
+      if (!list) alertsBy.set(sc, (list = []))
+      if (list.length < ALERT_LIST) list.push(alert)
     }
   }
 
@@ -138,8 +211,27 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
     const childLevel = CHILD_LEVEL[place.level as keyof typeof CHILD_LEVEL]
     const children: ChildFigures[] = []
     const heatmap: Record<string, number[]> = {}
+    const heatmap7d: Record<string, number[]> = {}
+    const ranking: Array<Omit<RankingRow, 'rank'>> = []
     for (const c of registry.children(place.code)) {
       const ca = acc.get(c.code) ?? zeroAcc()
+      const cw = week.get(c.code) ?? zeroWeek()
+      heatmap7d[c.code] = cw.hours
+      const cv = input.visits?.get(c.code)
+      const row: Omit<RankingRow, 'rank'> = {
+        code: c.code,
+        name: c.name,
+        nameEn: c.nameEn,
+        households: c.households,
+        reported7d: cw.reported,
+        per100: per100(cw.reported, c.households, 1),
+        resolved7d: cw.resolved,
+        onTime7d: cw.onTime,
+        overdue: ca.overdue,
+        overduePer100: per100(ca.overdue, c.households, 2),
+      }
+      if (cv && cv.keyHouseholds > 0) row.coverage = Math.min(1, Math.round((cv.visited7d / cv.keyHouseholds) * 1000) / 1000)
+      ranking.push(row)
       children.push({
         code: c.code,
         name: c.name,
@@ -153,6 +245,7 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
       heatmap[c.code] = ca.hours
     }
     const resp = responseBy.get(place.level === 'city' ? '' : place.code)
+    const hexRes = HEX_RES[place.level as keyof typeof HEX_RES]
     const path = registry
       .ancestors(place.code)
       .reverse()
@@ -168,17 +261,8 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
       name: place.name,
       nameEn: place.nameEn,
       path,
-      today: {
-        reported: a.reported,
-        verified: a.verified,
-        dispatched: a.dispatched,
-        resolved: a.resolved,
-        closed: a.closed,
-        rejected: a.rejected,
-        open: a.open,
-        overdue: a.overdue,
-      },
-      yesterday: { reported: a.ydayReported, resolved: a.ydayResolved },
+      today: Object.fromEntries(FIGURES.map((f) => [f, a[f]])) as unknown as TodayFigures,
+      yesterday: a.yday,
       response: {
         verify: percentiles(resp, 'verify'),
         dispatch: percentiles(resp, 'dispatch'),
@@ -188,6 +272,12 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
       childLevel,
       children,
       heatmap,
+      heatmap7d,
+      ranking: rankChildren(ranking),
+      hexRes,
+      hexes: hexCells(hexes.get(place.code), input.ring),
+      visits: input.visits?.get(place.code) ?? { keyHouseholds: place.keyHouseholds, visited7d: 0, dueCount: 0, due: [] },
+      alerts: alertsBy.get(scope) ?? [],
       ticker: tickerFor(input.ticker, scope),
       mix: { categories: a.categories, channels: a.channels, mobile: a.mobile },
       overdueList: overdueBy.get(scope) ?? [],
@@ -199,6 +289,16 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
 export const TICKER_LENGTH = 20
 /** Overdue reports listed per scope. */
 export const OVERDUE_LIST = 10
+
+function hexCells(cells: ReadonlyMap<string, { n24: number; n7: number }> | undefined, ring: TickInput['ring']): Record<string, HexCell> {
+  const out: Record<string, HexCell> = {}
+  for (const [id, c] of cells ?? []) {
+    const r = ring?.(id)
+    // A cell whose shape is not known yet is drawn on the next read, not at a guessed place.
+    if (r) out[id] = { n24: c.n24, n7: c.n7, ring: r }
+  }
+  return out
+}
 
 function tickerFor(items: TickInput['ticker'], scope: Scope): TickerItem[] {
   const out: TickerItem[] = []

@@ -21,7 +21,7 @@ export const ADMIN_PASSWORD = 'test-admin-password-0123'
 
 export interface TestApp extends GridPulse {
   dataDir: string
-  /** The app's clock: real time shifted so "today" started 12 hours ago, whenever tests run. */
+  /** The app's clock: real time shifted so "today" started 12 hours ago (or `localTime`), whenever tests run. */
   now: () => number
   post(kind: 'reports' | 'visits', body: unknown, opts?: { key?: string | null; ndjson?: boolean }): Promise<{ status: number; body: IngestResult & { error?: string }; headers: Headers }>
   /** Waits until every acknowledged event is in the store, then recomputes the live figures. */
@@ -29,8 +29,14 @@ export interface TestApp extends GridPulse {
   stopAndClean(): Promise<void>
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-test-'))
+export interface TestAppOptions {
+  /** Where in the local day the app's clock starts, ms after midnight (default noon). */
+  localTime?: number
+}
+
+/** `env.DATA_DIR` and `env.PORT` may name an earlier app's, to restart it in place. */
+export async function startTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-test-'))
   const config = loadConfig(
     {
       PORT: '0',
@@ -46,10 +52,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     {},
   )
-  // Pinned to local noon (Asia/Shanghai) so figures of "today" never straddle midnight.
+  // Pinned to local noon (Asia/Shanghai) so figures of "today" never straddle midnight, unless
+  // a test asks for another time of day (to watch midnight pass).
   const realStart = Date.now()
-  const noon = localDayStart(realStart, config.tz) + 12 * 3_600_000
-  const now = () => noon + (Date.now() - realStart)
+  const start = localDayStart(realStart, config.tz) + (opts.localTime ?? 12 * 3_600_000)
+  const now = () => start + (Date.now() - realStart)
   const gp = await startGridPulse(config, createLogger('test', true), { now })
   return {
     ...gp,

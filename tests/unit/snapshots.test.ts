@@ -26,7 +26,7 @@ const registry = new Registry(
 function row(mg: string, reported: number, hour: number, extra: Partial<MicroGridRow> = {}): MicroGridRow {
   const hours = new Array(24).fill(0)
   hours[hour] = reported
-  return { micro_grid: mg, reported, verified: 0, dispatched: 0, resolved: 0, closed: 0, rejected: 0, open: reported, overdue: 0, hours, yday_reported: 0, yday_resolved: 0, categories: { clutter: reported }, channels: { app: reported }, mobile: 0, ...extra }
+  return { micro_grid: mg, reported, verified: 0, dispatched: 0, resolved: 0, closed: 0, rejected: 0, open: reported, overdue: 0, hours, yday: { reported: 0, verified: 0, dispatched: 0, resolved: 0, closed: 0, rejected: 0, open: 0, overdue: 0 }, categories: { clutter: reported }, channels: { app: reported }, mobile: 0, ...extra }
 }
 
 const response: ResponseRow[] = [
@@ -37,7 +37,7 @@ const response: ResponseRow[] = [
 const build = () =>
   buildSnapshots({
     registry,
-    microGrids: [row('a.s1.c1.g1.m1', 2, 9, { overdue: 1 }), row('a.s1.c2.g1.m1', 1, 9), row('b.s3.c4.g1.m1', 4, 20, { yday_reported: 3 })],
+    microGrids: [row('a.s1.c1.g1.m1', 2, 9, { overdue: 1 }), row('a.s1.c2.g1.m1', 1, 9), row('b.s3.c4.g1.m1', 4, 20, { yday: { reported: 3, verified: 0, dispatched: 0, resolved: 0, closed: 0, rejected: 0, open: 2, overdue: 1 } })],
     response,
     ticker: [],
     asOf: Date.parse('2026-11-23T02:00:00Z'),
