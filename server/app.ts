@@ -24,6 +24,8 @@ import type { Registry as MetricsRegistry } from 'prom-client'
 import { ingestRoutes } from './routes/ingest.ts'
 import { metricsRoute } from './routes/metrics.ts'
 import { errorHandler } from './routes/errors.ts'
+import { geoRoutes } from './routes/geo.ts'
+import type { GeoService } from './geo.ts'
 import type { Registry } from '../ingest/registry/registry.ts'
 import type { Logger } from './log.ts'
 
@@ -35,6 +37,8 @@ export interface AppDeps {
   sla: SlaStore
   importRegistry: (places: Place[]) => Promise<void>
   registry: () => Registry
+  /** The map's boundaries per scope (GET /api/v1/geo). */
+  geo: GeoService
   maxBodyBytes: number
   /** Prometheus metrics served at /metrics. */
   metrics: MetricsRegistry
@@ -94,6 +98,8 @@ export function createApp(deps: AppDeps) {
     const p = requirePermission(res, 'live:read')
     res.json({ places: visiblePlaces(deps.registry(), p.scope).map(placeJson) })
   })
+
+  app.use('/api/v1/geo', geoRoutes(deps.geo, deps.registry))
 
   app.get('/api/v1/live', async (req, res) => {
     const p = requirePermission(res, 'live:read')

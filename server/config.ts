@@ -54,6 +54,8 @@ export interface Config {
     tickMs: number
     /** Recompute even without fresh data this often (overdue clocks, midnight), ms. */
     idleRecomputeMs: number
+    /** How often the wider-window figures (7 days, hexes, spike baselines, visits) are read. */
+    windowMs: number
   }
   /** Where the built dashboard lives; served when present. */
   dashboardDir: string
@@ -157,6 +159,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
     live: {
       tickMs: int(e, 'LIVE_TICK_MS', 250, 20, 60_000),
       idleRecomputeMs: int(e, 'LIVE_IDLE_RECOMPUTE_MS', 5_000, 100, 600_000),
+      windowMs: int(e, 'LIVE_WINDOW_MS', 60_000, 1_000, 3_600_000),
     },
     dashboardDir: path.resolve(str(e, 'DASHBOARD_DIR') ?? 'dashboard/dist'),
     metricsToken: str(e, 'GRIDPULSE_METRICS_TOKEN'),

@@ -10,6 +10,10 @@ import { migrate } from '../sql/migrate.ts'
 import { Registry } from '../ingest/registry/registry.ts'
 import { loadPlaces, replaceRegistry, savePlaces } from '../ingest/registry/store.ts'
 import { demoRegistry } from '../ingest/registry/demo.ts'
+import { demoBoundaries } from '../ingest/registry/demo-boundaries.ts'
+import { boundariesVersion, saveBoundaries } from '../ingest/registry/boundary-store.ts'
+import type { Place } from './contracts/registry.ts'
+import type { ClickHouseClient } from '@clickhouse/client'
 import { Registry as MetricsRegistry } from 'prom-client'
 import { Ingest, ingestOptions } from '../ingest/pipeline.ts'
 import { KeyStore } from './auth/keys.ts'
@@ -23,6 +27,7 @@ import { LiveHub, registerHubMetrics } from './live/hub.ts'
 import { SlaStore } from './sla.ts'
 import { createApp } from './app.ts'
 import { createLogger, type Logger } from './log.ts'
+import { GeoService } from './geo.ts'
 import { startDemo, type DemoHandle } from './demo.ts'
 
 export interface GridPulse {
@@ -54,6 +59,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     await savePlaces(store.admin, places)
     log.info('demo registry created', { places: places.length })
   }
+  if (config.demo !== 'off') await writeDemoBoundaries(store.admin, places, config.demoSeed, log)
   let registry = new Registry(places)
   const getRegistry = () => registry
   if (registry.size === 0) log.warn('the registry is empty: import one with `npm run registry:import -- file.csv`; every event is rejected until then')
@@ -80,6 +86,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     tz: config.tz,
     tickMs: config.live.tickMs,
     idleRecomputeMs: config.live.idleRecomputeMs,
+    windowMs: config.live.windowMs,
     sharedStore: store.engine === 'server',
     log,
     now: opts.now,
@@ -103,6 +110,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
       await hub.refresh()
     },
     registry: getRegistry,
+    geo: new GeoService(store.reader, getRegistry),
     maxBodyBytes: config.ingest.maxBodyBytes,
     metrics,
     metricsToken: config.metricsToken,
@@ -150,4 +158,18 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
       await store.close()
     },
   }
+}
+
+/**
+ * The demo registry's boundaries, written once: with a new demo registry, or on a demo store
+ * from before migration 007. Never over any stored boundary (an operator may have imported
+ * real ones), nor for a registry that is not the demo's (its boundaries would be made up).
+ */
+async function writeDemoBoundaries(client: ClickHouseClient, places: readonly Place[], seed: number, log: Logger): Promise<void> {
+  if ((await boundariesVersion(client)).rows > 0) return
+  const demo = new Set(demoRegistry(seed).map((p) => p.code))
+  if (places.length !== demo.size || !places.every((p) => demo.has(p.code))) return
+  const boundaries = demoBoundaries(places)
+  await saveBoundaries(client, boundaries, 'demo')
+  log.info('demo boundaries created', { places: boundaries.length })
 }

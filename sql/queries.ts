@@ -11,6 +11,8 @@ const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'queries')
 export type QueryName =
   | 'live_reports'
   | 'live_reports_changed'
+  | 'live_visits'
+  | 'live_visits_due'
   | 'store_now'
   | 'recent_reports'
   | 'places_all'
@@ -18,6 +20,12 @@ export type QueryName =
   | 'last_event_at'
   | 'recent_event_ids'
   | 'places_version'
+  | 'place_boundaries_of'
+  | 'place_boundaries_version'
+  | 'live_week'
+  | 'live_hexes'
+  | 'h3_rings'
+  | 'live_spike_baseline'
 
 const cache = new Map<QueryName, string>()
 

@@ -142,10 +142,13 @@ export class LiveHub {
     return snap
   }
 
-  /** Recomputes every scope from what the store holds now, waiting out a compute already running. */
-  async refresh(): Promise<void> {
+  /**
+   * Recomputes every scope from what the store holds now, waiting out a compute already running;
+   * the window figures are read afresh too unless `windows: false`.
+   */
+  async refresh(opts: { windows?: boolean } = {}): Promise<void> {
     await this.computing?.catch(() => undefined)
-    this.windowsDue = true
+    if (opts.windows !== false) this.windowsDue = true
     await this.compute()
   }
 
@@ -355,6 +358,7 @@ export function registerHubMetrics(registry: MetricsRegistry, hub: LiveHub): voi
   gauge('gridpulse_live_computes', 'Live recomputes of every scope since start', () => hub.stats.computes)
   gauge('gridpulse_live_skipped_ticks', 'Ticks skipped because a compute was still running', () => hub.stats.skippedTicks)
   gauge('gridpulse_live_last_compute_seconds', 'Duration of the last live recompute', () => hub.stats.lastComputeMs / 1000)
+  gauge('gridpulse_live_last_windows_seconds', 'Duration of the last read of the 7-day, hex, baseline and visit figures', () => hub.stats.lastWindowsMs / 1000)
   gauge('gridpulse_live_last_full_load_seconds', 'Duration of the last full load of open and recent reports', () => hub.stats.lastFullLoadMs / 1000)
   gauge('gridpulse_live_reports_in_memory', 'Open and recent reports the hub holds', () => hub.stats.reportsInMemory)
   gauge('gridpulse_live_sockets', 'Sockets connected to /live', () => hub.sockets())

@@ -38,7 +38,17 @@ function rowAt(chart: EChartsType, x: number, y: number): number | null {
   return typeof row === 'number' && Number.isFinite(row) ? Math.round(row) : null
 }
 
-export function useEChart(el: Ref<HTMLElement | null>, spec: Readonly<Ref<ChartSpec | null>>, rows?: RowClick): void {
+/**
+ * `onCreate` runs on every new instance (the first, and each re-creation for a new pixel ratio),
+ * for charts that listen to their own events (the map's area clicks). The returned `chart()` is
+ * the current instance, or null before mount and after unmount.
+ */
+export function useEChart(
+  el: Ref<HTMLElement | null>,
+  spec: Readonly<Ref<ChartSpec | null>>,
+  rows?: RowClick,
+  onCreate?: (chart: EChartsType) => void,
+): { chart: () => EChartsType | null } {
   const stage = useStageScale()
   let chart: EChartsType | null = null
   let appliedKey: string | null = null
@@ -65,6 +75,7 @@ export function useEChart(el: Ref<HTMLElement | null>, spec: Readonly<Ref<ChartS
         zr.setCursorStyle(hit ? 'pointer' : 'default')
       })
     }
+    onCreate?.(chart)
     appliedKey = null
     apply()
   }
@@ -103,4 +114,6 @@ export function useEChart(el: Ref<HTMLElement | null>, spec: Readonly<Ref<ChartS
     chart?.dispose()
     chart = null
   })
+
+  return { chart: () => chart }
 }

@@ -42,3 +42,21 @@ export function pushScopeToUrl(scope: Scope): void {
 export function replaceInUrl(key: 'scope' | 'lang', value: string): void {
   window.history.replaceState(window.history.state, '', urlWith(key, value))
 }
+
+/**
+ * Seconds from `?<key>=`: absent → `fallback`; `0` or `off` → null (disabled); out of
+ * [min, max] clamped, so a typo in a kiosk link cannot make a wall flicker.
+ */
+export function secondsFromUrl(key: 'cycle' | 'rotate', fallback: number | null, min = 10, max = 3600): number | null {
+  const raw = params().get(key)
+  if (raw === null || raw === '') return fallback
+  if (raw === '0' || raw === 'off') return null
+  const n = Number(raw)
+  if (!Number.isFinite(n)) return fallback
+  return Math.min(max, Math.max(min, Math.round(n)))
+}
+
+/** `?sound=1`: the kiosk sounds a chime for new emergencies (browsers allow it only after a click or with an autoplay policy). */
+export function soundFromUrl(): boolean {
+  return params().get('sound') === '1'
+}
