@@ -150,34 +150,7 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
     }
   }
 
-  const windows = input.windows ?? emptyWindows()
-  const week = new Map<string, WeekAcc>()
-  for (const [mg, w] of windows.week) {
-    for (const place of registry.ancestors(mg)) {
-      let a = week.get(place.code)
-      if (!a) week.set(place.code, (a = zeroWeek()))
-      a.reported += w.reported
-      a.resolved += w.resolved
-      a.onTime += w.onTime
-      w.hours.forEach((n, h) => (a.hours[h]! += n))
-    }
-  }
-  // Each scope's cells at its own resolution.
-  const hexes = new Map<string, Map<string, { n24: number; n7: number }>>()
-  for (const h of windows.hexes) {
-    for (const place of registry.ancestors(h.microGrid)) {
-      const res = HEX_RES[place.level as keyof typeof HEX_RES]
-      if (res === undefined) continue
-      let cells = hexes.get(place.code)
-      if (!cells) hexes.set(place.code, (cells = new Map()))
-      const id = h.cells[res]
-      const c = cells.get(id)
-      if (c) {
-        c.n24 += h.n24
-        c.n7 += h.n7
-      } else cells.set(id, { n24: h.n24, n7: h.n7 })
-    }
-  }
+  const { week, hexes } = windowFigures(registry, input.windows ?? emptyWindows(), input.ring)
 
   const alertsBy = new Map<Scope, WallAlert[]>()
   for (const it of input.alerts ?? []) {
@@ -275,7 +248,7 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
       heatmap7d,
       ranking: rankChildren(ranking),
       hexRes,
-      hexes: hexCells(hexes.get(place.code), input.ring),
+      hexes: hexes.get(place.code) ?? {},
       visits: input.visits?.get(place.code) ?? { keyHouseholds: place.keyHouseholds, visited7d: 0, dueCount: 0, due: [] },
       alerts: alertsBy.get(scope) ?? [],
       ticker: tickerFor(input.ticker, scope),
@@ -290,14 +263,51 @@ export const TICKER_LENGTH = 20
 /** Overdue reports listed per scope. */
 export const OVERDUE_LIST = 10
 
-function hexCells(cells: ReadonlyMap<string, { n24: number; n7: number }> | undefined, ring: TickInput['ring']): Record<string, HexCell> {
-  const out: Record<string, HexCell> = {}
-  for (const [id, c] of cells ?? []) {
-    const r = ring?.(id)
-    // A cell whose shape is not known yet is drawn on the next read, not at a guessed place.
-    if (r) out[id] = { n24: c.n24, n7: c.n7, ring: r }
+interface WindowSums {
+  registry: Registry
+  week: Map<string, WeekAcc>
+  /** Each scope's cells at its own resolution (HEX_RES), with their rings. */
+  hexes: Map<string, Record<string, HexCell>>
+}
+
+/** The window figures change once a minute, ticks come every 250 ms: sum them up the tree once per read. */
+const windowSums = new WeakMap<Windows, WindowSums>()
+
+function windowFigures(registry: Registry, windows: Windows, ring: TickInput['ring']): WindowSums {
+  const cached = windowSums.get(windows)
+  if (cached && cached.registry === registry) return cached
+  const week = new Map<string, WeekAcc>()
+  for (const [mg, w] of windows.week) {
+    for (const place of registry.ancestors(mg)) {
+      let a = week.get(place.code)
+      if (!a) week.set(place.code, (a = zeroWeek()))
+      a.reported += w.reported
+      a.resolved += w.resolved
+      a.onTime += w.onTime
+      w.hours.forEach((n, h) => (a.hours[h]! += n))
+    }
   }
-  return out
+  const hexes = new Map<string, Record<string, HexCell>>()
+  for (const h of windows.hexes) {
+    for (const place of registry.ancestors(h.microGrid)) {
+      const res = HEX_RES[place.level as keyof typeof HEX_RES]
+      if (res === undefined) continue
+      const id = h.cells[res]
+      const r = ring?.(id)
+      // A cell whose shape is not known yet is drawn after the next read, not at a guessed place.
+      if (!r) continue
+      let cells = hexes.get(place.code)
+      if (!cells) hexes.set(place.code, (cells = {}))
+      const c = cells[id]
+      if (c) {
+        c.n24 += h.n24
+        c.n7 += h.n7
+      } else cells[id] = { n24: h.n24, n7: h.n7, ring: r }
+    }
+  }
+  const sums = { registry, week, hexes }
+  windowSums.set(windows, sums)
+  return sums
 }
 
 function tickerFor(items: TickInput['ticker'], scope: Scope): TickerItem[] {

@@ -39,14 +39,15 @@ function report(category = 'clutter', at = app.now() - 100) {
   return { event_id: `${id}-r`, report_id: id, type: 'reported', at: new Date(at).toISOString(), micro_grid: microGrid, category, channel: 'app', reporter_role: 'mobile_worker', note: '楼道堆放杂物' }
 }
 
-async function openWall(width: number, height: number, query = ''): Promise<{ page: Page; errors: string[] }> {
+/** `query` is appended to the kiosk link; the hotspot views hold still unless it says otherwise. */
+async function openWall(width: number, height: number, query = '&cycle=0'): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width, height } })
   const errors: string[] = []
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text())
   })
   page.on('pageerror', (e) => errors.push(String(e)))
-  await page.goto(`${app.url}/?scope=${STREET}&token=${DISPLAY_TOKEN}&cycle=0${query}`)
+  await page.goto(`${app.url}/?scope=${STREET}&token=${DISPLAY_TOKEN}${query}`)
   await page.waitForSelector('[data-testid="kpi-reported"][data-value]')
   return { page, errors }
 }
@@ -126,6 +127,17 @@ describe('a wall left on for weeks', () => {
     await page.mouse.click(point![0], point![1])
     await expect.poll(() => attr(page, '[data-testid="wall"]', 'data-scope')).toBe(`community:${community}`)
     await expect.poll(() => map.getAttribute('data-scope'), { timeout: 10_000 }).toBe(`community:${community}`)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('as a kiosk, visits the street and then its communities on a timer, and the hotspot views take turns', async () => {
+    const { page, errors } = await openWall(1920, 1080, '&rotate=10&cycle=10')
+    expect(await attr(page, '[data-testid="hotspot-panel"]', 'data-view')).toBe('map')
+    const first = (await app.hub.snapshot(STREET)).children[0]!.code
+    await expect.poll(() => attr(page, '[data-testid="wall"]', 'data-scope'), { timeout: 15_000 }).toBe(`community:${first}`)
+    expect(page.url()).toContain(`scope=community:${first}`)
+    await expect.poll(() => attr(page, '[data-testid="hotspot-panel"]', 'data-view'), { timeout: 5_000 }).toBe('heat')
     expect(errors).toEqual([])
     await page.close()
   })

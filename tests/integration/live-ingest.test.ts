@@ -152,8 +152,9 @@ describe('ingest → store → live wall', () => {
     await app.settle()
     // The only report in this community that finished a stage today.
     const snap = await app.hub.snapshot(`community:${community}`)
-    expect(snap.response.verify).toEqual({ p50: 10, p90: 10, n: 1 })
-    expect(snap.response.resolve).toEqual({ p50: 11, p90: 11, n: 1 })
+    // public_facility: verify within 4 hours, resolve within 2 days — both in time.
+    expect(snap.response.verify).toEqual({ p50: 10, p90: 10, n: 1, onTime: 1, slaMin: 240 })
+    expect(snap.response.resolve).toEqual({ p50: 11, p90: 11, n: 1, onTime: 1, slaMin: 2880 })
     expect(snap.response.dispatch).toEqual({ n: 0 })
     const rs = await app.store.reader.query({
       query: 'SELECT dateDiff(\'minute\', min(reported_at), max(resolved_at)) AS m FROM report_state WHERE report_id = {id:String}',
