@@ -142,6 +142,29 @@ describe('a wall left on for weeks', () => {
     await page.close()
   })
 
+  it('redraws a chart only when a patch changes its data', async () => {
+    const { page, errors } = await openWall(1920, 1080, '&cycle=0')
+    await page.click('[data-testid="hotspot-heat"]')
+    const heat = page.locator('[data-testid="heatmap"]')
+    await expect.poll(async () => Number(await heat.getAttribute('data-renders'))).toBeGreaterThan(0)
+    const renders = async () => Number(await heat.getAttribute('data-renders'))
+    const seqNow = async () => Number(await attr(page, '[data-testid="wall"]', 'data-seq'))
+    // A report in another street moves the city, not this street's heatmap.
+    const elsewhere = app.registry().places.find((p) => p.level === 'micro_grid' && p.code.startsWith('wenjiang.'))!.code
+    const before = await renders()
+    expect((await app.post('reports', { ...report(), micro_grid: elsewhere })).body.accepted).toBe(1)
+    await app.settle()
+    await page.waitForTimeout(500)
+    expect(await renders()).toBe(before)
+    // One in this street lands in its heatmap: redrawn once more.
+    const seq = await seqNow()
+    expect((await app.post('reports', report())).body.accepted).toBe(1)
+    await expect.poll(seqNow, { timeout: 10_000 }).toBeGreaterThan(seq)
+    await expect.poll(renders, { timeout: 5_000 }).toBe(before + 1)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
   it('raises an emergency alert at once: listed, and the wall flashes', async () => {
     const { page, errors } = await openWall(1920, 1080)
     const emergency = report('emergency')

@@ -86,6 +86,8 @@ export function useEChart(
     // Replace series and axes as a whole: a new scope may have a different set of children.
     chart.setOption(s.option, { replaceMerge: ['series', 'xAxis', 'yAxis'], lazyUpdate: true })
     appliedKey = s.key
+    // How often this chart was redrawn, for tests that check a patch touches only its charts.
+    if (el.value) el.value.dataset.renders = String(Number(el.value.dataset.renders ?? 0) + 1)
   }
 
   onMounted(() => {
