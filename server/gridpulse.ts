@@ -130,6 +130,12 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
   let demo: DemoHandle | undefined
   if (config.demo === 'full') {
     demo = await startDemo({ config, store, keys, registry, url, log })
+    // A backfill brings months of history at once: read the wall's 7-day figures as soon as it
+    // is stored, not at the next minute.
+    demo.backfilled.then(
+      () => ingest.drain().then(() => hub.refresh()),
+      () => undefined,
+    ).catch((e: unknown) => log.warn('refreshing the wall after the backfill failed', { error: String(e) }))
   }
 
   let closed = false

@@ -20,7 +20,8 @@ const gp = await startGridPulse(
 await gp.demo!.backfilled
 // Acknowledged is not yet stored: let the spool drain so the wall shows the whole history.
 await gp.ingest.drain()
-await new Promise((r) => setTimeout(r, 8000))
+await gp.hub.refresh()
+await new Promise((r) => setTimeout(r, 3000))
 const browser = await launchChromium()
 const shots: Array<[string, string, number, number]> = [
   ['wall-1920x1080.png', 'street:qingbaijiang.dawan', 1920, 1080],

@@ -16,11 +16,11 @@ const zhCN = {
 
 const en: typeof zhCN = {
   visits: {
-    title: 'Key-population visits · 7 days',
+    title: 'Key-population visits · 7 d',
     coverage: 'Coverage',
     visited: 'visited {n}',
-    expected: 'of {n} households',
-    dueTotal: '{n} overdue',
+    expected: 'of {n} hh',
+    dueTotal: '{n} due',
     days: '{n} days',
     more: '{n} more',
     none: 'No overdue visits',
