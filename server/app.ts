@@ -25,6 +25,9 @@ import { ingestRoutes } from './routes/ingest.ts'
 import { metricsRoute } from './routes/metrics.ts'
 import { errorHandler } from './routes/errors.ts'
 import { geoRoutes } from './routes/geo.ts'
+import { trendsRoutes } from './routes/trends.ts'
+import { trendsPackRoutes } from './routes/trendsPack.ts'
+import type { TrendsSource } from './trends/report.ts'
 import type { GeoService } from './geo.ts'
 import type { Registry } from '../ingest/registry/registry.ts'
 import type { Logger } from './log.ts'
@@ -39,6 +42,8 @@ export interface AppDeps {
   registry: () => Registry
   /** The map's boundaries per scope (GET /api/v1/geo). */
   geo: GeoService
+  /** The leaders' monthly review (GET /api/v1/trends and its pack). */
+  trends: TrendsSource
   maxBodyBytes: number
   /** Prometheus metrics served at /metrics. */
   metrics: MetricsRegistry
@@ -100,6 +105,8 @@ export function createApp(deps: AppDeps) {
   })
 
   app.use('/api/v1/geo', geoRoutes(deps.geo, deps.registry))
+  app.use('/api/v1/trends/pack', trendsPackRoutes({ registry: deps.registry, trends: deps.trends }))
+  app.use('/api/v1/trends', trendsRoutes({ registry: deps.registry, trends: deps.trends }))
 
   app.get('/api/v1/live', async (req, res) => {
     const p = requirePermission(res, 'live:read')

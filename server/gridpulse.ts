@@ -28,6 +28,7 @@ import { SlaStore } from './sla.ts'
 import { createApp } from './app.ts'
 import { createLogger, type Logger } from './log.ts'
 import { GeoService } from './geo.ts'
+import { trendsSource } from './trends/report.ts'
 import { startDemo, type DemoHandle } from './demo.ts'
 
 export interface GridPulse {
@@ -111,6 +112,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     },
     registry: getRegistry,
     geo: new GeoService(store.reader, getRegistry),
+    trends: trendsSource({ reader: store.reports, registry: getRegistry, sla: () => sla.table(), tz: config.tz, now: opts.now }),
     maxBodyBytes: config.ingest.maxBodyBytes,
     metrics,
     metricsToken: config.metricsToken,

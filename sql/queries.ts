@@ -26,6 +26,8 @@ export type QueryName =
   | 'live_hexes'
   | 'h3_rings'
   | 'live_spike_baseline'
+  | 'trends_reports'
+  | 'trends_visits'
 
 const cache = new Map<QueryName, string>()
 

@@ -23,6 +23,8 @@ export interface Store {
   reader: ClickHouseClient
   /** Migrations, registry import, keys: rare, may be slow. */
   admin: ClickHouseClient
+  /** Leaders' reviews and their exports: heavy reads that must not hold up the live hub's ticks. */
+  reports: ClickHouseClient
   engine: 'embedded' | 'server'
   close(): Promise<void>
 }
@@ -49,14 +51,15 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     fs.mkdirSync(dir, { recursive: true })
     make = () => embeddedClient(dir)
   }
-  const [writer, reader, admin] = [await make(), await make(), await make()]
+  const [writer, reader, admin, reports] = [await make(), await make(), await make(), await make()]
   return {
     writer,
     reader,
     admin,
+    reports,
     engine: opts.clickhouseUrl ? 'server' : 'embedded',
     async close() {
-      await Promise.allSettled([writer.close(), reader.close(), admin.close()])
+      await Promise.allSettled([writer.close(), reader.close(), admin.close(), reports.close()])
     },
   }
 }

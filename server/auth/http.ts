@@ -98,6 +98,7 @@ export function principalOf(res: Response): Principal | undefined {
 
 const WHAT: Record<Permission, string> = {
   'live:read': 'read live figures',
+  'trends:read': 'read the monthly review',
   'events:write': 'send events',
   admin: 'administer GridPulse',
 }

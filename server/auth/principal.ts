@@ -54,6 +54,8 @@ export function isKnownScope(registry: Registry, scope: string): scope is Scope 
 export const PERMISSIONS = {
   /** The wall: live snapshots, patches, ticker; the registry. */
   'live:read': ['admin', 'leader', 'analyst', 'display'],
+  /** The leaders' monthly review: trends, rankings, the monthly pack. */
+  'trends:read': ['admin', 'leader', 'analyst'],
   /** Sending events. */
   'events:write': ['ingest'],
   /** Users, keys, registry import, SLA, audit. */

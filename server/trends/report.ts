@@ -1,0 +1,252 @@
+/**
+ * The leaders' monthly review (server/contracts/trends.ts) read from the store: two grouped
+ * queries (reports, visits) over every month the report needs — the range, the month before
+ * it, the same months a year earlier — and two more per year-to-date period (percentiles
+ * over a period are not the average of its months). Slicing into months, units and
+ * comparisons is pure (`assemble`), so it is tested without a store.
+ */
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { Scope } from '../contracts/live.ts'
+import { parseScope } from '../contracts/live.ts'
+import type { Month, PeriodFigures, TrendsReport, TrendsUnit } from '../contracts/trends.ts'
+import type { Registry } from '../../ingest/registry/registry.ts'
+import type { Place } from '../contracts/registry.ts'
+import { chTime, sql } from '../../sql/queries.ts'
+import type { SlaTable } from '../sla.ts'
+import { localParts, localDayStart } from '../live/localTime.ts'
+import { scopeOf } from '../live/snapshots.ts'
+
+/** The longest range one request may ask for. */
+export const MAX_MONTHS = 36
+const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/
+const CHILD_LEVEL = { city: 'district', district: 'street', street: 'community', community: 'grid' } as const
+
+/** `YYYY-MM` ± n months. */
+export function addMonths(month: Month, n: number): Month {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  const i = y * 12 + (m - 1) + n
+  return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`
+}
+
+export function monthsBetween(from: Month, to: Month): Month[] {
+  const out: Month[] = []
+  for (let m = from; m <= to; m = addMonths(m, 1)) out.push(m)
+  return out
+}
+
+/** Validates `from`/`to` (default: the 12 months up to `current`); an error names the parameter. */
+export function monthRange(rawFrom: unknown, rawTo: unknown, current: Month): { from: Month; to: Month } | { error: string } {
+  const to = rawTo === undefined ? current : rawTo
+  if (typeof to !== 'string' || !MONTH_RE.test(to)) return { error: `to: must be a month as YYYY-MM; got ${JSON.stringify(rawTo)}` }
+  const from = rawFrom === undefined ? addMonths(to, -11) : rawFrom
+  if (typeof from !== 'string' || !MONTH_RE.test(from)) return { error: `from: must be a month as YYYY-MM; got ${JSON.stringify(rawFrom)}` }
+  if (from > to) return { error: `from: ${from} is after to: ${to}` }
+  if (to > current) return { error: `to: ${to} is in the future (this month is ${current})` }
+  if (monthsBetween(from, to).length > MAX_MONTHS) return { error: `from, to: at most ${MAX_MONTHS} months at a time` }
+  return { from, to }
+}
+
+/** The instant local month `month` begins in `tz`. */
+export function monthStart(month: Month, tz: string): number {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  // Noon UTC of the 1st is on the 1st in every zone; its local day start is the month's start.
+  return localDayStart(Date.UTC(y, m - 1, 1, 12), tz)
+}
+
+export function monthOf(ms: number, tz: string): Month {
+  const p = localParts(ms, tz)
+  return `${p.y}-${String(p.m).padStart(2, '0')}`
+}
+
+type Num = number | string
+/** A row of trends_reports (unit '' is the scope). */
+export interface ReportRow {
+  month: string
+  unit: string
+  reported: Num
+  categories: Record<string, Num> | [string[], Num[]]
+  mobile: Num
+  verified: Num
+  verify_q: number[]
+  verify_n: Num
+  resolved: Num
+  resolve_q: number[]
+  resolve_n: Num
+  overran: Num
+  closed: Num
+  closed_on_time: Num
+  reopened: Num
+  rejected: Num
+}
+export interface VisitRow {
+  month: string
+  unit: string
+  visited: Num
+}
+
+export interface TrendsDeps {
+  reader: ClickHouseClient
+  registry: () => Registry
+  sla: () => SlaTable
+  tz: string
+  now?: () => number
+}
+
+/** What the routes need: the report, and which month is current. */
+export interface TrendsSource {
+  currentMonth(): Month
+  report(scope: Scope, from: Month, to: Month): Promise<TrendsReport>
+}
+
+export function trendsSource(deps: TrendsDeps): TrendsSource {
+  const now = deps.now ?? Date.now
+  return {
+    currentMonth: () => monthOf(now(), deps.tz),
+    report: (scope, from, to) => readTrends(deps, scope, from, to, now()),
+  }
+}
+
+async function readTrends(deps: TrendsDeps, scope: Scope, from: Month, to: Month, asOf: number): Promise<TrendsReport> {
+  const parsed = parseScope(scope)!
+  const registry = deps.registry()
+  const sla = deps.sla()
+  const scopeCol = parsed.level === 'city' ? 'district' : parsed.level
+  const unitCol = CHILD_LEVEL[parsed.level]
+  const base = {
+    tz: deps.tz,
+    scope_col: scopeCol,
+    scope_code: parsed.code,
+    unit_col: unitCol,
+    categories: sla.categories,
+    resolve_min: sla.resolveMin,
+    default_resolve_min: sla.defaultResolveMin,
+  }
+  const read = async <T>(name: 'trends_reports' | 'trends_visits', first: Month, last: Month, whole: boolean) =>
+    (
+      await deps.reader.query({
+        query: sql(name),
+        query_params: { ...base, whole: whole ? 1 : 0, start: chTime(monthStart(first, deps.tz)), end: chTime(monthStart(addMonths(last, 1), deps.tz)) },
+        format: 'JSONEachRow',
+      })
+    ).json<T>()
+  const ytdFrom = `${to.slice(0, 4)}-01`
+  // Every month any figure needs: the range and the month before it, the year-to-date, and all of them a year earlier.
+  const first = addMonths(from < ytdFrom ? from : ytdFrom, -13)
+  const monthly = { reports: await read<ReportRow>('trends_reports', first, to, false), visits: await read<VisitRow>('trends_visits', first, to, false) }
+  const ytd = {
+    reports: await read<ReportRow>('trends_reports', ytdFrom, to, true),
+    visits: await read<VisitRow>('trends_visits', ytdFrom, to, true),
+    lastReports: await read<ReportRow>('trends_reports', addMonths(ytdFrom, -12), addMonths(to, -12), true),
+    lastVisits: await read<VisitRow>('trends_visits', addMonths(ytdFrom, -12), addMonths(to, -12), true),
+  }
+  return assemble({ registry, scope, from, to, tz: deps.tz, asOf, monthly, ytd })
+}
+
+export interface AssembleInput {
+  registry: Registry
+  scope: Scope
+  from: Month
+  to: Month
+  tz: string
+  asOf: number
+  monthly: { reports: ReportRow[]; visits: VisitRow[] }
+  ytd: { reports: ReportRow[]; visits: VisitRow[]; lastReports: ReportRow[]; lastVisits: VisitRow[] }
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10
+}
+
+function categoriesOf(raw: ReportRow['categories']): Record<string, number> {
+  const out: Record<string, number> = {}
+  if (Array.isArray(raw)) raw[0].forEach((k, i) => (out[k] = Number(raw[1][i])))
+  else for (const [k, v] of Object.entries(raw)) out[k] = Number(v)
+  for (const k of Object.keys(out)) if (!k || out[k] === 0) delete out[k]
+  return out
+}
+
+function figures(row: ReportRow | undefined, visits: VisitRow | undefined, place: Place): PeriodFigures {
+  const f: PeriodFigures = {
+    reported: Number(row?.reported ?? 0),
+    categories: row ? categoriesOf(row.categories) : {},
+    mobile: Number(row?.mobile ?? 0),
+    verified: Number(row?.verified ?? 0),
+    resolved: Number(row?.resolved ?? 0),
+    overran: Number(row?.overran ?? 0),
+    closed: Number(row?.closed ?? 0),
+    closedOnTime: Number(row?.closed_on_time ?? 0),
+    reopened: Number(row?.reopened ?? 0),
+    rejected: Number(row?.rejected ?? 0),
+    visited: Number(visits?.visited ?? 0),
+    keyHouseholds: place.keyHouseholds,
+    households: place.households,
+  }
+  if (row && Number(row.verify_n) > 0) {
+    f.verifyP50 = round1(row.verify_q[0]!)
+    f.verifyP90 = round1(row.verify_q[1]!)
+  }
+  if (row && Number(row.resolve_n) > 0) {
+    f.resolveP50 = round1(row.resolve_q[0]!)
+    f.resolveP90 = round1(row.resolve_q[1]!)
+  }
+  return f
+}
+
+/** Slices the grouped rows into the report: months with their bases, the year to date, the units. Pure. */
+export function assemble(input: AssembleInput): TrendsReport {
+  const { registry, scope, from, to } = input
+  const parsed = parseScope(scope)!
+  const place = parsed.level === 'city' ? registry.places.find((p) => p.level === 'city')! : registry.byCode.get(parsed.code)!
+  const key = (month: string, unit: string) => `${month}|${unit}`
+  const index = <T extends { month: string; unit: string }>(rows: T[]) => new Map(rows.map((r) => [key(r.month, r.unit), r]))
+  const reports = index(input.monthly.reports)
+  const visits = index(input.monthly.visits)
+  const at = (month: Month, unit: string, p: Place) => figures(reports.get(key(month, unit)), visits.get(key(month, unit)), p)
+
+  const months = monthsBetween(from, to).map((month) => ({
+    month,
+    ...at(month, '', place),
+    prev: at(addMonths(month, -1), '', place),
+    lastYear: at(addMonths(month, -12), '', place),
+  }))
+  const ytdFrom = `${to.slice(0, 4)}-01`
+  const ytdOf = (rows: ReportRow[], vs: VisitRow[]) => figures(rows.find((r) => r.unit === ''), vs.find((v) => v.unit === ''), place)
+
+  const range = monthsBetween(from, to)
+  const units: TrendsUnit[] = registry.children(place.code).map((c) => {
+    const totals: Record<string, number> = {}
+    for (const m of range) for (const [cat, n] of Object.entries(at(m, c.code, c).categories)) totals[cat] = (totals[cat] ?? 0) + n
+    const topCategories = Object.entries(totals)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 3)
+      .map(([category, n]) => ({ category, n }))
+    return { code: c.code, name: c.name, nameEn: c.nameEn, month: at(to, c.code, c), previous: at(addMonths(to, -1), c.code, c), topCategories }
+  })
+
+  const path = registry
+    .ancestors(place.code)
+    .reverse()
+    .flatMap((p) => {
+      const s = scopeOf(p)
+      return s ? [{ scope: s, name: p.name, nameEn: p.nameEn }] : []
+    })
+  return {
+    scope,
+    name: place.name,
+    nameEn: place.nameEn,
+    path,
+    childLevel: CHILD_LEVEL[parsed.level],
+    tz: input.tz,
+    from,
+    to,
+    asOf: new Date(input.asOf).toISOString(),
+    months,
+    ytd: {
+      from: ytdFrom,
+      to,
+      current: ytdOf(input.ytd.reports, input.ytd.visits),
+      lastYear: ytdOf(input.ytd.lastReports, input.ytd.lastVisits),
+    },
+    units,
+  }
+}

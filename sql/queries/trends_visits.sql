@@ -1,0 +1,23 @@
+-- trends_visits: the weekly-visit rule (每周巡访) over months: key-population households visited
+-- in an average week of each month (or of the whole range when {whole} = 1), for the scope and
+-- each child unit (GROUPING SETS; unit '' is the scope). Weeks run Monday to Sunday in {tz} and
+-- belong to the month their Monday falls in; a household visited twice in a week counts once, a
+-- resent visit changes nothing. Weeks cut by the range's ends count only their days inside it.
+-- Params: tz; start, end: DateTime64(3, 'UTC') (end exclusive); whole: UInt8;
+--   scope_col, unit_col: Identifier; scope_code: String ('' for the city).
+SELECT
+    if({whole:UInt8} = 1, 'all', formatDateTime(week, '%Y-%m')) AS month,
+    unit,
+    round(avg(households)) AS visited
+FROM
+(
+    SELECT
+        toMonday(toTimeZone(at, {tz:String})) AS week,
+        {unit_col:Identifier} AS unit,
+        uniqExact(household) AS households
+    FROM visit_events FINAL
+    WHERE at >= {start:DateTime64(3, 'UTC')} AND at < {end:DateTime64(3, 'UTC')}
+        AND ({scope_code:String} = '' OR {scope_col:Identifier} = {scope_code:String})
+    GROUP BY GROUPING SETS ((week), (week, unit))
+)
+GROUP BY month, unit
