@@ -81,7 +81,24 @@ export interface ReportRow {
 export interface VisitRow {
   month: string
   unit: string
-  visited: Num
+  household_weeks: Num
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * Weeks (Monday to Sunday, local) that belong to the months first…last — each month owns the
+ * weeks whose Monday falls in it — and have begun by `now`: the divisor of weekly coverage.
+ * Counted on civil dates, so no time zone or DST change can skip or repeat a day.
+ */
+export function weeksIn(first: Month, last: Month, tz: string, now: number): number {
+  const today = localParts(now, tz)
+  const todayUtc = Date.UTC(today.y, today.m - 1, today.d)
+  const [fy, fm] = first.split('-').map(Number) as [number, number]
+  const [ey, em] = addMonths(last, 1).split('-').map(Number) as [number, number]
+  let n = 0
+  for (let t = Date.UTC(fy, fm - 1, 1); t < Date.UTC(ey, em - 1, 1) && t <= todayUtc; t += DAY_MS) if (new Date(t).getUTCDay() === 1) n++
+  return n
 }
 
 export interface TrendsDeps {
@@ -165,7 +182,7 @@ function categoriesOf(raw: ReportRow['categories']): Record<string, number> {
   return out
 }
 
-function figures(row: ReportRow | undefined, visits: VisitRow | undefined, place: Place): PeriodFigures {
+function figures(row: ReportRow | undefined, visits: VisitRow | undefined, place: Place, weeks: number): PeriodFigures {
   const f: PeriodFigures = {
     reported: Number(row?.reported ?? 0),
     categories: row ? categoriesOf(row.categories) : {},
@@ -177,7 +194,7 @@ function figures(row: ReportRow | undefined, visits: VisitRow | undefined, place
     closedOnTime: Number(row?.closed_on_time ?? 0),
     reopened: Number(row?.reopened ?? 0),
     rejected: Number(row?.rejected ?? 0),
-    visited: Number(visits?.visited ?? 0),
+    visited: weeks > 0 ? Math.round(Number(visits?.household_weeks ?? 0) / weeks) : 0,
     keyHouseholds: place.keyHouseholds,
     households: place.households,
   }
@@ -201,7 +218,7 @@ export function assemble(input: AssembleInput): TrendsReport {
   const index = <T extends { month: string; unit: string }>(rows: T[]) => new Map(rows.map((r) => [key(r.month, r.unit), r]))
   const reports = index(input.monthly.reports)
   const visits = index(input.monthly.visits)
-  const at = (month: Month, unit: string, p: Place) => figures(reports.get(key(month, unit)), visits.get(key(month, unit)), p)
+  const at = (month: Month, unit: string, p: Place) => figures(reports.get(key(month, unit)), visits.get(key(month, unit)), p, weeksIn(month, month, input.tz, input.asOf))
 
   const months = monthsBetween(from, to).map((month) => ({
     month,
@@ -210,7 +227,8 @@ export function assemble(input: AssembleInput): TrendsReport {
     lastYear: at(addMonths(month, -12), '', place),
   }))
   const ytdFrom = `${to.slice(0, 4)}-01`
-  const ytdOf = (rows: ReportRow[], vs: VisitRow[]) => figures(rows.find((r) => r.unit === ''), vs.find((v) => v.unit === ''), place)
+  const ytdOf = (rows: ReportRow[], vs: VisitRow[], first: Month, last: Month) =>
+    figures(rows.find((r) => r.unit === ''), vs.find((v) => v.unit === ''), place, weeksIn(first, last, input.tz, input.asOf))
 
   const range = monthsBetween(from, to)
   const units: TrendsUnit[] = registry.children(place.code).map((c) => {
@@ -244,8 +262,8 @@ export function assemble(input: AssembleInput): TrendsReport {
     ytd: {
       from: ytdFrom,
       to,
-      current: ytdOf(input.ytd.reports, input.ytd.visits),
-      lastYear: ytdOf(input.ytd.lastReports, input.ytd.lastVisits),
+      current: ytdOf(input.ytd.reports, input.ytd.visits, ytdFrom, to),
+      lastYear: ytdOf(input.ytd.lastReports, input.ytd.lastVisits, addMonths(ytdFrom, -12), addMonths(to, -12)),
     },
     units,
   }

@@ -1,14 +1,16 @@
--- trends_visits: the weekly-visit rule (每周巡访) over months: key-population households visited
--- in an average week of each month (or of the whole range when {whole} = 1), for the scope and
--- each child unit (GROUPING SETS; unit '' is the scope). Weeks run Monday to Sunday in {tz} and
--- belong to the month their Monday falls in; a household visited twice in a week counts once, a
--- resent visit changes nothing. Weeks cut by the range's ends count only their days inside it.
+-- trends_visits: the weekly-visit rule (每周巡访) over months: household-weeks visited — for each
+-- week, the key-population households visited in it, summed over the weeks of each month (or of
+-- the whole range when {whole} = 1) — for the scope and each child unit (GROUPING SETS; unit ''
+-- is the scope). The caller divides by the number of weeks (a week without any visit counts as
+-- zero, which a GROUP BY here could not see). Weeks run Monday to Sunday in {tz} and belong to
+-- the month their Monday falls in; a household visited twice in a week counts once, a resent
+-- visit changes nothing.
 -- Params: tz; start, end: DateTime64(3, 'UTC') (end exclusive); whole: UInt8;
 --   scope_col, unit_col: Identifier; scope_code: String ('' for the city).
 SELECT
     if({whole:UInt8} = 1, 'all', formatDateTime(week, '%Y-%m')) AS month,
     unit,
-    round(avg(households)) AS visited
+    sum(households) AS household_weeks
 FROM
 (
     SELECT

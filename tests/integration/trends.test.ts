@@ -1,0 +1,246 @@
+/**
+ * The monthly review is right: a known dataset — late and out-of-order events, a resend, a
+ * reopened and a rejected report, reports on both sides of a month boundary in Asia/Shanghai,
+ * last year's months, weekly visits — and every figure of GET /api/v1/trends checked against
+ * figures computed here from the raw events (report_events and visit_events, read with FINAL),
+ * not through report_state or the trends queries. Percentiles are checked on months with few
+ * enough durations to know them exactly.
+ * Fixture: GridPulse with the demo registry and no events; the app's clock is local noon today.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ADMIN_PASSWORD, DISPLAY_TOKEN, signIn, startTestApp, type SignedIn, type TestApp } from '../support/app.ts'
+import { slaTable } from '../../server/sla.ts'
+import { addMonths, monthOf, monthStart, monthRange, weeksIn } from '../../server/trends/report.ts'
+import { localParts } from '../../server/live/localTime.ts'
+import type { PeriodFigures, TrendsReport } from '../../server/contracts/trends.ts'
+
+const TZ = 'Asia/Shanghai'
+const STREET = 'qingbaijiang.dawan'
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+let app: TestApp
+let admin: SignedIn
+let report: TrendsReport
+let seq = 0
+let M0: string
+let M1: string
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+function lifecycle(mg: string, category: string, reportedAt: number | null, steps: Array<[string, number]>, role = 'grid_worker') {
+  const id = `TR-${process.pid}-${++seq}`
+  const base = { report_id: id, micro_grid: mg }
+  const reported = reportedAt === null ? [] : [{ ...base, event_id: `${id}-r`, type: 'reported', at: iso(reportedAt), category, channel: 'app', reporter_role: role }]
+  return [...reported, ...steps.map(([type, at], i) => ({ ...base, event_id: `${id}-${type}-${i}`, type, at: iso(at) }))]
+}
+
+async function rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  return (await app.store.reader.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>()
+}
+
+beforeAll(async () => {
+  app = await startTestApp()
+  admin = await signIn(app.url, 'admin', ADMIN_PASSWORD)
+  const reg = app.registry()
+  const mgs = reg.places.filter((p) => p.level === 'micro_grid' && p.code.startsWith(`${STREET}.`))
+  const mgA = mgs[0]!.code
+  const mgB = mgs.find((p) => reg.microGridPath(p.code)!.community !== reg.microGridPath(mgA)!.community)!.code
+  const elsewhere = reg.places.find((p) => p.level === 'micro_grid' && p.code.startsWith('wenjiang.'))!.code
+  const now = app.now()
+  M0 = monthOf(now, TZ)
+  M1 = addMonths(M0, -1)
+  const m1 = monthStart(M1, TZ)
+  const m0 = monthStart(M0, TZ)
+  const y1 = monthStart(addMonths(M1, -12), TZ)
+  const events = [
+    // Community A, last month: closed in time; resolved late (clutter: 2 days) and closed late; reopened and closed again.
+    ...lifecycle(mgA, 'clutter', m1 + 2 * DAY + 10 * HOUR, [['verified', m1 + 2 * DAY + 10.5 * HOUR], ['resolved', m1 + 2 * DAY + 12 * HOUR], ['closed', m1 + 2 * DAY + 13 * HOUR]]),
+    ...lifecycle(mgA, 'clutter', m1 + 4 * DAY, [['verified', m1 + 4 * DAY + HOUR], ['resolved', m1 + 7 * DAY], ['closed', m1 + 7.5 * DAY]]),
+    ...lifecycle(mgA, 'illegal_parking', m1 + 9 * DAY, [['verified', m1 + 9 * DAY + 0.5 * HOUR], ['resolved', m1 + 9 * DAY + HOUR], ['closed', m1 + 9 * DAY + 2 * HOUR], ['reopened', m1 + 10 * DAY], ['resolved', m1 + 10 * DAY + 3 * HOUR], ['closed', m1 + 10 * DAY + 4 * HOUR]], 'mobile_worker'),
+    // Community B: rejected; and one reported 30 minutes before this month began (last month, local) but resolved and closed after.
+    ...lifecycle(mgB, 'sanitation', m1 + 11 * DAY, [['rejected', m1 + 11 * DAY + HOUR]]),
+    ...lifecycle(mgB, 'sanitation', m0 - 0.5 * HOUR, [['verified', m0 - 0.25 * HOUR], ['resolved', m0 + 0.5 * HOUR], ['closed', m0 + HOUR]]),
+    // This month: a mobile worker's report 30 minutes after the month began; a report still open.
+    ...lifecycle(mgB, 'flying_wire_charging', m0 + 0.5 * HOUR, [['verified', m0 + 1.5 * HOUR]], 'mobile_worker'),
+    ...lifecycle(mgA, 'safety_hazard', now - 5 * HOUR, [['verified', now - 4 * HOUR]]),
+    // A year ago: the same months, for 同比.
+    ...lifecycle(mgA, 'clutter', y1 + 3 * DAY, [['resolved', y1 + 3 * DAY + 5 * HOUR], ['closed', y1 + 3 * DAY + 6 * HOUR]]),
+    ...lifecycle(mgB, 'illegal_ads', y1 + 20 * DAY, []),
+    // Another street: never in this street's review.
+    ...lifecycle(elsewhere, 'clutter', m1 + 3 * DAY, [['resolved', m1 + 3 * DAY + HOUR]]),
+  ]
+  // Late and out of order: a report whose `resolved` comes first, `reported` last.
+  const late = lifecycle(mgB, 'public_facility', m1 + 15 * DAY, [['verified', m1 + 15 * DAY + 2 * HOUR], ['resolved', m1 + 16 * DAY]])
+  expect((await app.post('reports', events)).body.accepted).toBe(events.length)
+  expect((await app.post('reports', events)).body.duplicates).toBe(events.length) // a resend
+  for (const e of [...late].reverse()) expect((await app.post('reports', e)).body.accepted).toBe(1)
+  // Visits: household h1 twice in one week (counts once), h2 in two weeks, h3 in another street.
+  const weekOf = (ms: number) => ms
+  const visit = (hh: string, at: number, mg: string) => ({ event_id: `V-${process.pid}-${++seq}`, at: iso(weekOf(at)), micro_grid: mg, worker_id: 'w1', worker_role: 'grid_worker', household: hh, groups: ['elderly'], kind: 'patrol' })
+  const visits = [visit('h1', m1 + 8 * DAY, mgA), visit('h1', m1 + 8 * DAY + HOUR, mgA), visit('h2', m1 + 8 * DAY, mgB), visit('h2', m1 + 15 * DAY, mgB), visit('h3', m1 + 8 * DAY, elsewhere)]
+  expect((await app.post('visits', visits)).body.accepted).toBe(visits.length)
+  await app.settle()
+  const res = await fetch(`${app.url}/api/v1/trends?scope=street:${STREET}&from=${M1}&to=${M0}`, { headers: { cookie: admin.cookie } })
+  expect(res.status).toBe(200)
+  report = (await res.json()) as TrendsReport
+})
+
+afterAll(async () => {
+  await app?.stopAndClean()
+})
+
+interface Raw {
+  report_id: string
+  community: string
+  type: string
+  at_ms: string
+  category: string
+  reporter_role: string
+}
+
+/** Linear interpolation between neighbours, as the engine's `quantiles` does for small sets. */
+function q(sorted: number[], p: number): number {
+  const pos = (sorted.length - 1) * p
+  const lo = Math.floor(pos)
+  const hi = Math.ceil(pos)
+  return Math.round((sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo)) * 10) / 10
+}
+
+/** Every figure of one unit and month, from the raw events. */
+async function expected(month: string | [string, string], unit: string | null): Promise<Omit<PeriodFigures, 'keyHouseholds' | 'households' | 'visited'>> {
+  const [first, last] = Array.isArray(month) ? month : [month, month]
+  const raw = await rows<Raw>(`SELECT report_id, community, toString(type) AS type, toString(toUnixTimestamp64Milli(at)) AS at_ms, category, reporter_role FROM report_events FINAL WHERE street = {s:String}`, { s: STREET })
+  const byReport = new Map<string, Raw[]>()
+  for (const r of raw) byReport.set(r.report_id, [...(byReport.get(r.report_id) ?? []), r])
+  const sla = slaTable()
+  const resolveSla = (cat: string) => sla.resolveMin[sla.categories.indexOf(cat)] ?? sla.defaultResolveMin
+  const inPeriod = (ms: number | undefined) => ms !== undefined && monthOf(ms, TZ) >= first && monthOf(ms, TZ) <= last
+  const f = { reported: 0, categories: {} as Record<string, number>, mobile: 0, verified: 0, resolved: 0, overran: 0, closed: 0, closedOnTime: 0, reopened: 0, rejected: 0 }
+  const verifyMin: number[] = []
+  const resolveMin: number[] = []
+  for (const evs of byReport.values()) {
+    if (unit !== null && evs[0]!.community !== unit) continue
+    const times = (type: string) => evs.filter((e) => e.type === type).map((e) => Number(e.at_ms))
+    const first_ = (type: string) => (times(type).length ? Math.min(...times(type)) : undefined)
+    const last_ = (type: string) => (times(type).length ? Math.max(...times(type)) : undefined)
+    const rep = evs.find((e) => e.type === 'reported')
+    const reportedAt = first_('reported')
+    const category = rep?.category ?? ''
+    const minutes = (t: number) => (reportedAt === undefined ? undefined : (t - reportedAt) / 60_000)
+    if (inPeriod(reportedAt)) {
+      f.reported++
+      f.categories[category] = (f.categories[category] ?? 0) + 1
+      if (rep!.reporter_role === 'mobile_worker') f.mobile++
+    }
+    const ver = first_('verified')
+    if (inPeriod(ver)) {
+      f.verified++
+      if (minutes(ver!) !== undefined) verifyMin.push(minutes(ver!)!)
+    }
+    const res = last_('resolved')
+    if (inPeriod(res)) {
+      f.resolved++
+      const m = minutes(res!)
+      if (m !== undefined) {
+        resolveMin.push(m)
+        if (m > resolveSla(category)) f.overran++
+      }
+    }
+    const clo = last_('closed')
+    if (inPeriod(clo)) {
+      f.closed++
+      const m = minutes(clo!)
+      if (m !== undefined && m <= resolveSla(category)) f.closedOnTime++
+    }
+    if (inPeriod(last_('reopened'))) f.reopened++
+    if (inPeriod(last_('rejected'))) f.rejected++
+  }
+  const out: Omit<PeriodFigures, 'keyHouseholds' | 'households' | 'visited'> = { ...f }
+  verifyMin.sort((a, b) => a - b)
+  resolveMin.sort((a, b) => a - b)
+  if (verifyMin.length) Object.assign(out, { verifyP50: q(verifyMin, 0.5), verifyP90: q(verifyMin, 0.9) })
+  if (resolveMin.length) Object.assign(out, { resolveP50: q(resolveMin, 0.5), resolveP90: q(resolveMin, 0.9) })
+  return out
+}
+
+const reportFigures = (f: PeriodFigures) => {
+  const { keyHouseholds: _k, households: _h, visited: _v, ...rest } = f
+  return rest
+}
+
+describe('the monthly review against the raw events', () => {
+  it('has every month of the range, each with the month before and the same month a year earlier', async () => {
+    expect(report.months.map((m) => m.month)).toEqual([M1, M0])
+    for (const m of report.months) {
+      const { month, prev, lastYear, ...figures } = m
+      expect(reportFigures(figures)).toEqual(await expected(month, null))
+      expect(reportFigures(prev)).toEqual(await expected(addMonths(month, -1), null))
+      expect(reportFigures(lastYear)).toEqual(await expected(addMonths(month, -12), null))
+    }
+  })
+
+  it('puts each step in the local month it happened in, and counts a resend and a late report once', () => {
+    const [last, now] = report.months
+    // Reported 30 minutes before this month began (local time) → last month; resolved after → this month.
+    expect(last!.reported).toBe(6) // three in A, the rejected one, the one before midnight, the late one
+    expect(now!.reported).toBe(2)
+    expect(now!.resolved).toBe(1)
+    // Overran: the clutter report resolved after 3 days, and the parking report whose second
+    // resolution came a day after it was reported (illegal parking: 8 hours).
+    expect(last!).toMatchObject({ reopened: 1, rejected: 1, overran: 2, mobile: 1 })
+    // Closed: the three in A — the reopened one once, at its last closure; only the first in time.
+    expect(last!).toMatchObject({ closed: 3, closedOnTime: 1 })
+    expect(last!.lastYear).toMatchObject({ reported: 2, closed: 1, closedOnTime: 1 })
+  })
+
+  it('gives the year to date and the same months a year earlier', async () => {
+    const ytdFrom = `${M0.slice(0, 4)}-01`
+    expect(report.ytd.from).toBe(ytdFrom)
+    expect(reportFigures(report.ytd.current)).toEqual(await expected([ytdFrom, M0], null))
+    expect(reportFigures(report.ytd.lastYear)).toEqual(await expected([addMonths(ytdFrom, -12), addMonths(M0, -12)], null))
+  })
+
+  it('gives each community its last month, the month before and its most frequent categories', async () => {
+    const communities = app.registry().children(STREET)
+    expect(report.units.map((u) => u.code)).toEqual(communities.map((c) => c.code))
+    for (const u of report.units) {
+      expect(reportFigures(u.month)).toEqual(await expected(M0, u.code))
+      expect(reportFigures(u.previous)).toEqual(await expected(M1, u.code))
+      const both = [await expected(M1, u.code), await expected(M0, u.code)]
+      const totals: Record<string, number> = {}
+      for (const e of both) for (const [c, n] of Object.entries(e.categories)) totals[c] = (totals[c] ?? 0) + n
+      const top = Object.entries(totals).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 3).map(([category, n]) => ({ category, n }))
+      expect(u.topCategories).toEqual(top)
+    }
+  })
+
+  it('counts weekly visit coverage: households per week, a household twice in a week once, weeks without visits as zero', async () => {
+    const raw = await rows<{ household: string; community: string; at_ms: string }>(
+      `SELECT household, community, toString(toUnixTimestamp64Milli(at)) AS at_ms FROM visit_events FINAL WHERE street = {s:String}`,
+      { s: STREET },
+    )
+    // Household-weeks per month of the week's Monday (local), divided by the month's weeks.
+    const mondayOf = (ms: number) => {
+      const p = localParts(ms, TZ)
+      const civil = Date.UTC(p.y, p.m - 1, p.d)
+      const back = (new Date(civil).getUTCDay() + 6) % 7
+      return new Date(civil - back * DAY).toISOString().slice(0, 10)
+    }
+    const weeks = new Set(raw.filter((v) => mondayOf(Number(v.at_ms)).slice(0, 7) === M1).map((v) => `${mondayOf(Number(v.at_ms))}|${v.household}`))
+    expect(weeks.size).toBe(3) // h1 once in its week, h2 in two weeks
+    const expectedVisited = Math.round(weeks.size / weeksIn(M1, M1, TZ, app.now()))
+    expect(report.months[0]!.visited).toBe(expectedVisited)
+    expect(report.months[0]!.keyHouseholds).toBe(app.registry().byCode.get(STREET)!.keyHouseholds)
+  })
+
+  it('refuses a display token, a bad range and a scope outside the caller’s', async () => {
+    const asToken = await fetch(`${app.url}/api/v1/trends?scope=street:${STREET}`, { headers: { authorization: `Bearer ${DISPLAY_TOKEN}` } })
+    expect(asToken.status).toBe(403)
+    const bad = await fetch(`${app.url}/api/v1/trends?scope=street:${STREET}&from=2026-13`, { headers: { cookie: admin.cookie } })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^from:/)
+    expect(monthRange('2026-05', '2026-02', '2026-11')).toEqual({ error: 'from: 2026-05 is after to: 2026-02' })
+    expect(monthRange(undefined, undefined, '2026-11')).toEqual({ from: '2025-12', to: '2026-11' })
+    expect('error' in monthRange('2020-01', '2026-11', '2026-11')).toBe(true)
+  })
+})
