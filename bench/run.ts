@@ -20,6 +20,8 @@ import { processBody } from '../ingest/process.ts'
 import { COLUMNS } from '../ingest/rows.ts'
 import { DISPLAY_TOKEN, liveClient } from '../tests/support/app.ts'
 import { CATEGORIES } from '../ingest/schema.ts'
+import { addMonths, trendsSource } from '../server/trends/report.ts'
+import { slaTable } from '../server/sla.ts'
 
 const quick = process.argv.includes('--quick')
 const write = process.argv.includes('--write')
@@ -158,6 +160,18 @@ async function main() {
   }
   const inMemory = gp.hub.stats.reportsInMemory
 
+  // Monthly trends (the leaders' review), 12 months, over what the bench stored. No rollups
+  // yet (issue 6): this reads report_current, so it grows with the history.
+  const trends = trendsSource({ reader: gp.store.reports, registry: gp.registry, sla: () => slaTable(), tz: 'Asia/Shanghai' })
+  const trendsMs: Record<string, number[]> = { city: [], street: [] }
+  for (const [label, scope] of [['city', 'city'], ['street', 'street:qingbaijiang.dawan']] as const) {
+    for (let i = 0; i < 3; i++) {
+      const s = performance.now()
+      await trends.report(scope, addMonths(trends.currentMonth(), -11), trends.currentMonth())
+      trendsMs[label]!.push(performance.now() - s)
+    }
+  }
+
   // 4. Freshness: 2xx → a socket client sees the counter move, while a background source
   //    sends BACKGROUND_RATE events/s (reports dated a month ago: they load ingest and the
   //    store without moving today's counter).
@@ -215,6 +229,7 @@ async function main() {
     `| before the spool: the same rows as objects through client.insert (JSONEachRow) | ${fmt(objRate)} events/s (${fmt(rawRate / objRate, 2)}× slower than the lines) | — |`,
     `| live tick, all scopes, ${fmt((ROWS * 4) / 2)} stored reports (${fmt(inMemory)} open or recent in memory): p50 / max | ${fmt(pct(ticks, 50), 1)} ms / ${fmt(Math.max(...ticks), 1)} ms | snapshot ≤ 50 ms at 100M |`,
     `| live hub full load of open and recent reports (at start, then every 15 min) | ${fmt(fullLoadMs, 0)} ms | — |`,
+    `| monthly trends, 12 months, ${fmt((ROWS * 4) / 2)} stored reports, no rollups yet: city / one street (median) | ${fmt(pct(trendsMs.city!, 50), 0)} ms / ${fmt(pct(trendsMs.street!, 50), 0)} ms | ≤ 100 ms at 100M |`,
     `| live window figures (7 days per micro-grid, H3 hexes, spike baselines, visit coverage; once a minute): median | ${fmt(pct(windowsMs, 50), 0)} ms | — |`,
     `| freshness 2xx → socket sees today.reported, under ${fmt(backgroundRate)} events/s background ingest: p50 / p99 | ${fmt(pct(fresh, 50), 0)} ms / ${fmt(pct(fresh, 99), 0)} ms | p99 ≤ 1 s under 5k events/s |`,
     `| live ticks skipped while a compute ran (freshness phase) | ${skipped} | none skipped |`,

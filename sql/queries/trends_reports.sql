@@ -24,6 +24,9 @@ WITH base AS
         transform(category, {categories:Array(String)}, {resolve_min:Array(UInt32)}, {default_resolve_min:UInt32}) AS sla_min
     FROM report_current
     WHERE ({scope_code:String} = '' OR {scope_col:Identifier} = {scope_code:String})
+        AND (reported_at >= {start:DateTime64(3, 'UTC')} OR verified_at >= {start:DateTime64(3, 'UTC')}
+            OR resolved_at >= {start:DateTime64(3, 'UTC')} OR closed_at >= {start:DateTime64(3, 'UTC')}
+            OR reopened_at >= {start:DateTime64(3, 'UTC')} OR rejected_at >= {start:DateTime64(3, 'UTC')})
 )
 SELECT
     if({whole:UInt8} = 1, 'all', formatDateTime(toTimeZone(at, {tz:String}), '%Y-%m')) AS month,
@@ -44,25 +47,16 @@ SELECT
     countIf(kind = 'rejected') AS rejected
 FROM
 (
-    SELECT unit, category, reporter_role, sla_min, 'reported' AS kind, assumeNotNull(reported_at) AS at, CAST(NULL, 'Nullable(Float64)') AS minutes
-    FROM base WHERE reported_at >= {start:DateTime64(3, 'UTC')} AND reported_at < {end:DateTime64(3, 'UTC')}
-    UNION ALL
-    SELECT unit, category, reporter_role, sla_min, 'verified', assumeNotNull(verified_at),
-        if(reported_at IS NULL, NULL, dateDiff('second', assumeNotNull(reported_at), assumeNotNull(verified_at)) / 60)
-    FROM base WHERE verified_at >= {start:DateTime64(3, 'UTC')} AND verified_at < {end:DateTime64(3, 'UTC')}
-    UNION ALL
-    SELECT unit, category, reporter_role, sla_min, 'resolved', assumeNotNull(resolved_at),
-        if(reported_at IS NULL, NULL, dateDiff('second', assumeNotNull(reported_at), assumeNotNull(resolved_at)) / 60)
-    FROM base WHERE resolved_at >= {start:DateTime64(3, 'UTC')} AND resolved_at < {end:DateTime64(3, 'UTC')}
-    UNION ALL
-    SELECT unit, category, reporter_role, sla_min, 'closed', assumeNotNull(closed_at),
-        if(reported_at IS NULL, NULL, dateDiff('second', assumeNotNull(reported_at), assumeNotNull(closed_at)) / 60)
-    FROM base WHERE closed_at >= {start:DateTime64(3, 'UTC')} AND closed_at < {end:DateTime64(3, 'UTC')}
-    UNION ALL
-    SELECT unit, category, reporter_role, sla_min, 'reopened', assumeNotNull(reopened_at), NULL
-    FROM base WHERE reopened_at >= {start:DateTime64(3, 'UTC')} AND reopened_at < {end:DateTime64(3, 'UTC')}
-    UNION ALL
-    SELECT unit, category, reporter_role, sla_min, 'rejected', assumeNotNull(rejected_at), NULL
-    FROM base WHERE rejected_at >= {start:DateTime64(3, 'UTC')} AND rejected_at < {end:DateTime64(3, 'UTC')}
+    -- One row per report and lifecycle step inside the range: report_current is read once.
+    SELECT
+        unit, category, reporter_role, sla_min,
+        step.1 AS kind,
+        assumeNotNull(step.2) AS at,
+        if(kind IN ('verified', 'resolved', 'closed') AND reported_at IS NOT NULL,
+            dateDiff('second', assumeNotNull(reported_at), assumeNotNull(step.2)) / 60, NULL) AS minutes
+    FROM base
+    ARRAY JOIN arrayFilter(x -> x.2 IS NOT NULL AND x.2 >= {start:DateTime64(3, 'UTC')} AND x.2 < {end:DateTime64(3, 'UTC')},
+        [('reported', reported_at), ('verified', verified_at), ('resolved', resolved_at),
+         ('closed', closed_at), ('reopened', reopened_at), ('rejected', rejected_at)]) AS step
 )
 GROUP BY GROUPING SETS ((month), (month, unit))

@@ -1,13 +1,14 @@
 /**
- * Three pages, chosen by `location.pathname` (no router library: the wall is one screen and the
- * other two are plain forms). Everything here is pure so the rules can be read in one place.
+ * Four pages, chosen by `location.pathname` (no router library: the wall is one screen, the
+ * others are a review page and plain forms). Everything here is pure so the rules can be read in one place.
  */
-export type Page = 'wall' | 'login' | 'admin'
+export type Page = 'wall' | 'login' | 'admin' | 'trends'
 
 export function pageOf(pathname: string): Page {
   const p = pathname.replace(/\/+$/, '') || '/'
   if (p === '/login') return 'login'
   if (p === '/admin') return 'admin'
+  if (p === '/trends') return 'trends'
   return 'wall'
 }
 
