@@ -7,6 +7,7 @@ import zhCN from './zh-CN.ts'
 import en from './en.ts'
 import mapPart from './parts/map.ts'
 import visitsPart from './parts/visits.ts'
+import trendsPart from './parts/trends.ts'
 import { langFromUrl } from '../lib/urlState.ts'
 
 export const LOCALES = ['zh-CN', 'en'] as const
@@ -46,7 +47,7 @@ export function initialLocale(): Locale {
 }
 
 /** A panel's own strings live in parts/ (both locales side by side) and join the messages here. */
-const PARTS: ReadonlyArray<{ 'zh-CN': object; en: object }> = [mapPart, visitsPart]
+const PARTS: ReadonlyArray<{ 'zh-CN': object; en: object }> = [mapPart, visitsPart, trendsPart]
 
 function withParts<T extends object>(base: T, locale: Locale): T {
   return Object.assign({}, base, ...PARTS.map((p) => p[locale])) as T
