@@ -44,6 +44,8 @@ export interface AppDeps {
   geo: GeoService
   /** The leaders' monthly review (GET /api/v1/trends and its pack). */
   trends: TrendsSource
+  /** The PDF pack's CJK font, when not at the usual Noto CJK paths. */
+  pdfFont?: string | undefined
   maxBodyBytes: number
   /** Prometheus metrics served at /metrics. */
   metrics: MetricsRegistry
@@ -105,7 +107,8 @@ export function createApp(deps: AppDeps) {
   })
 
   app.use('/api/v1/geo', geoRoutes(deps.geo, deps.registry))
-  app.use('/api/v1/trends/pack', trendsPackRoutes({ registry: deps.registry, trends: deps.trends }))
+  // The pack's routes are /api/v1/trends/pack.<format>; unknown ones fall through to trendsRoutes.
+  app.use('/api/v1/trends', trendsPackRoutes({ registry: deps.registry, trends: deps.trends, pdfFont: deps.pdfFont }))
   app.use('/api/v1/trends', trendsRoutes({ registry: deps.registry, trends: deps.trends }))
 
   app.get('/api/v1/live', async (req, res) => {

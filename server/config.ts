@@ -61,6 +61,8 @@ export interface Config {
   dashboardDir: string
   /** Bearer token for `GET /metrics`; unset: only loopback clients may scrape. */
   metricsToken: string | undefined
+  /** A CJK font (.ttc/.ttf/.otf) for the monthly pack's PDF; unset: the usual Noto CJK paths. */
+  pdfFont: string | undefined
 }
 
 type Env = Record<string, string | undefined>
@@ -163,6 +165,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
     },
     dashboardDir: path.resolve(str(e, 'DASHBOARD_DIR') ?? 'dashboard/dist'),
     metricsToken: str(e, 'GRIDPULSE_METRICS_TOKEN'),
+    pdfFont: str(e, 'GRIDPULSE_PDF_FONT'),
   }
 }
 

@@ -116,6 +116,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     maxBodyBytes: config.ingest.maxBodyBytes,
     metrics,
     metricsToken: config.metricsToken,
+    pdfFont: config.pdfFont,
     secureCookies: config.production,
     dashboardDir: config.dashboardDir,
     isReady: () => ready,

@@ -50,10 +50,19 @@ export function change(now: number | undefined, base: number | undefined): numbe
   return (now - base) / base
 }
 
+/**
+ * 环比/同比 the way a bulletin reads them: a rate changes in percentage points (按期结案率提高
+ * 1.5个百分点, returned as 0.015), anything else relatively (0.12 = +12%). Undefined without a base.
+ */
+export function compare(unit: Measure['unit'], now: number | undefined, base: number | undefined): number | undefined {
+  if (unit === 'rate') return now === undefined || base === undefined ? undefined : now - base
+  return change(now, base)
+}
+
 export interface RankedUnit {
   unit: TrendsUnit
   value: number | undefined
-  /** The same measure last month, and the change. */
+  /** The same measure last month, and the change (`compare`: points for a rate). */
   previous: number | undefined
   change: number | undefined
   /** 1 = best; shared by equal values; undefined below the minimum volume or without a value. */
@@ -70,7 +79,7 @@ export function rankUnits(units: readonly TrendsUnit[], key: MeasureKey, minVolu
   const rows = units.map((unit) => {
     const value = m.value(unit.month)
     const previous = m.value(unit.previous)
-    return { unit, value, previous, change: change(value, previous), eligible: value !== undefined && m.volume(unit.month) >= minVolume }
+    return { unit, value, previous, change: compare(m.unit, value, previous), eligible: value !== undefined && m.volume(unit.month) >= minVolume }
   })
   const better = m.higherIsBetter === false ? (a: number, b: number) => a - b : (a: number, b: number) => b - a
   const ranked = rows.filter((r) => r.eligible).sort((a, b) => better(a.value!, b.value!) || a.unit.code.localeCompare(b.unit.code))

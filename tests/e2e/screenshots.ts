@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots`: starts GridPulse with demo data in a temp dir, lets the backfill land,
- * and saves the wall at 1920×1080 and 3840×2160 into docs/ (the README shows them). Not a test:
- * it is how we look at what we build.
+ * and saves the wall at 1920×1080 and 3840×2160, and the monthly review (signed in as the demo
+ * leader of 大弯街道) at 1920×1080, into docs/ (the READMEs show them). Not a test: it is how we
+ * look at what we build.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -10,6 +11,7 @@ import { loadConfig } from '../../server/config.ts'
 import { startGridPulse } from '../../server/gridpulse.ts'
 import { createLogger } from '../../server/log.ts'
 import { launchChromium } from '../support/browser.ts'
+import { DEMO_PASSWORD } from '../../server/auth/bootstrap.ts'
 
 const months = process.env.GRIDPULSE_DEMO_MONTHS ?? '12'
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-shots-'))
@@ -38,6 +40,17 @@ for (const [file, scope, width, height] of shots) {
   console.log(`docs/${file}`)
   await page.close()
 }
+// The monthly review needs a person, not a display token: the demo leader (demo users exist with GRIDPULSE_DEMO=1).
+const review = await browser.newPage({ viewport: { width: 1920, height: 1080 } })
+await review.goto(`${gp.url}/login?next=${encodeURIComponent('/trends')}`)
+await review.fill('[data-testid="login-username"]', 'demo-leader')
+await review.fill('[data-testid="login-password"]', DEMO_PASSWORD)
+await review.click('[data-testid="login-submit"]')
+await review.waitForSelector('[data-testid="trends-charts"][data-ready="true"]', { timeout: 60_000 })
+await new Promise((r) => setTimeout(r, 1500))
+await review.screenshot({ path: path.join('docs', 'trends-1920x1080.png') })
+console.log('docs/trends-1920x1080.png')
+await review.close()
 await browser.close()
 await gp.close()
 fs.rmSync(dataDir, { recursive: true, force: true })

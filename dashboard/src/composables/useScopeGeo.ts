@@ -23,7 +23,8 @@ export interface ScopeGeo {
   collection: GeoFeatureCollection
 }
 
-export function useScopeGeo(scope: () => Scope) {
+/** `scope` null: nothing to show yet (no snapshot), so nothing is asked. */
+export function useScopeGeo(scope: () => Scope | null) {
   const geo = shallowRef<ScopeGeo | null>(null)
   /** The server's reason when the last fetch failed; null after a success. */
   const error = ref<string | null>(null)
@@ -34,6 +35,7 @@ export function useScopeGeo(scope: () => Scope) {
     clearTimeout(timer)
     const wanted = scope()
     const mine = ++seq
+    if (wanted === null) return
     let failed = false
     try {
       const res = await apiFetch(`/api/v1/geo?scope=${encodeURIComponent(wanted)}`)

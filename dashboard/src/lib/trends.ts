@@ -59,17 +59,33 @@ export function rankFromUrl(search: string = window.location.search): MeasureKey
 }
 
 /**
- * `/trends?…` with these values set (null removes one), the page's other parameters kept.
+ * `path?…` with these values set (null removes one), the page's other parameters kept.
  * ':' stays readable in `scope=street:…`, as on the wall.
  */
-export function trendsHref(values: Partial<Record<'scope' | 'from' | 'to' | 'rank', string | null>>, search: string = window.location.search): string {
+export function withParams(path: string, values: Partial<Record<string, string | null>>, search: string = window.location.search): string {
   const p = new URLSearchParams(search)
   for (const [k, v] of Object.entries(values)) {
     if (v === null) p.delete(k)
     else if (v !== undefined) p.set(k, v)
   }
   const q = p.toString().replaceAll('%3A', ':')
-  return q ? `/trends?${q}` : '/trends'
+  return q ? `${path}?${q}` : path
+}
+
+/** This page with some of `scope`, `from`, `to`, `rank` changed. */
+export function trendsHref(values: Partial<Record<'scope' | 'from' | 'to' | 'rank' | 'token', string | null>>, search: string = window.location.search): string {
+  return withParams('/trends', values, search)
+}
+
+/** The wall of the same scope, keeping the language and a kiosk's token (nothing of this page's own). */
+export function wallHref(scope: string | null, search: string = window.location.search): string {
+  const p = new URLSearchParams(search)
+  const keep: Record<string, string> = {}
+  for (const k of ['lang', 'token']) {
+    const v = p.get(k)
+    if (v) keep[k] = v
+  }
+  return withParams('/', { ...(scope ? { scope } : {}), ...keep }, '')
 }
 
 /** `GET /api/v1/trends` for a query; missing months are left to the server (its 12 months to now). */
@@ -85,9 +101,9 @@ export function trendsApiPath(q: TrendsQuery): string {
 export type PackFormat = 'pdf' | 'xlsx' | 'csv'
 export const PACK_FORMATS: readonly PackFormat[] = ['pdf', 'xlsx', 'csv']
 
-/** The monthly pack of one month (built server-side from the same report). */
-export function packHref(format: PackFormat, scope: Scope, month: Month): string {
-  return `/api/v1/trends/pack.${format}?${new URLSearchParams({ scope, month }).toString().replaceAll('%3A', ':')}`
+/** The monthly pack of one month (built server-side from the same report), in the page's language. */
+export function packHref(format: PackFormat, scope: Scope, month: Month, lang = 'zh-CN'): string {
+  return `/api/v1/trends/pack.${format}?${new URLSearchParams({ scope, month, lang }).toString().replaceAll('%3A', ':')}`
 }
 
 /** Where a unit of the ranking leads: its own page, or nowhere below a community (grids are no scope). */

@@ -4,6 +4,7 @@ const zhCN = {
     title: '月度研判',
     /** The link to this page from the wall and the admin page. */
     open: '月度研判',
+    points: '{n}个百分点',
     backToWall: '返回大屏',
     asOf: '数据截至 {time}',
     range: {
@@ -114,6 +115,7 @@ const en: typeof zhCN = {
   trends: {
     title: 'Monthly review',
     open: 'Monthly review',
+    points: '{n} pp',
     backToWall: 'Back to wall',
     asOf: 'Data as of {time}',
     range: {
@@ -138,7 +140,7 @@ const en: typeof zhCN = {
       resolveP90: 'Resolve · P90',
       verifyP50: 'Verify · median',
       coverage: 'Weekly visit coverage',
-      mobileShare: 'Mobile grid worker share',
+      mobileShare: 'By mobile grid workers',
     },
     ytd: {
       title: 'Year to date',
@@ -154,7 +156,7 @@ const en: typeof zhCN = {
       verifyP50: 'Verify median',
       verifyP90: 'Verify P90',
       rates: 'On-time closure · rework · overrun',
-      coverage: 'Weekly visit coverage · mobile grid worker share',
+      coverage: 'Visit coverage · mobile grid workers',
       savePng: 'Save PNG',
       hours: 'hours',
     },
@@ -166,7 +168,7 @@ const en: typeof zhCN = {
       value: 'Month',
       change: 'vs last month',
       top: 'Recurring',
-      unranked: 'Not ranked',
+      unranked: 'Unranked',
       rule: 'Units with fewer than {n} {basis} are not ranked and listed last',
       drill: 'Open the monthly review of {name}',
       noChildren: 'No units under this scope',
