@@ -78,6 +78,17 @@ export function scopeOf(p: Place): Scope | undefined {
   return undefined
 }
 
+/** A place and its parents as scopes, outermost first (city … the place), for breadcrumbs. */
+export function scopePath(registry: Registry, code: string): Array<{ scope: Scope; name: string; nameEn: string }> {
+  return registry
+    .ancestors(code)
+    .reverse()
+    .flatMap((p) => {
+      const s = scopeOf(p)
+      return s ? [{ scope: s, name: p.name, nameEn: p.nameEn }] : []
+    })
+}
+
 /** The live scopes a micro-grid's events show up in: city, its district, street, community. */
 export function scopesOfMicroGrid(registry: Registry, microGrid: string): Scope[] {
   const out: Scope[] = []
@@ -219,13 +230,7 @@ export function buildSnapshots(input: TickInput): Map<Scope, Omit<LiveSnapshot, 
     }
     const resp = responseBy.get(place.level === 'city' ? '' : place.code)
     const hexRes = HEX_RES[place.level as keyof typeof HEX_RES]
-    const path = registry
-      .ancestors(place.code)
-      .reverse()
-      .flatMap((p) => {
-        const s = scopeOf(p)
-        return s ? [{ scope: s, name: p.name, nameEn: p.nameEn }] : []
-      })
+    const path = scopePath(registry, place.code)
     out.set(scope, {
       scope,
       asOf,

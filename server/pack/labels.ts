@@ -4,6 +4,7 @@
  * (dashboard/src/i18n); these are the pack's, worded for a printed bulletin.
  */
 import type { MeasureKey } from '../contracts/trendMeasures.ts'
+import { CATEGORY_NAMES } from '../contracts/categories.ts'
 import type { Month, TrendsReport } from '../contracts/trends.ts'
 
 export type Lang = 'zh-CN' | 'en'
@@ -95,30 +96,8 @@ export interface Words {
   nameOf(x: { name: string; nameEn: string }): string
 }
 
-const ZH_CATEGORIES: Record<string, string> = {
-  safety_hazard: '安全隐患',
-  neighbour_dispute: '邻里矛盾',
-  public_facility: '公共设施隐患',
-  sanitation: '环境卫生',
-  clutter: '乱堆乱放',
-  illegal_parking: '乱停车',
-  flying_wire_charging: '飞线充电',
-  illegal_ads: '牛皮癣',
-  emergency: '紧急求助',
-  other: '其他',
-}
-const EN_CATEGORIES: Record<string, string> = {
-  safety_hazard: 'Safety hazard',
-  neighbour_dispute: 'Neighbour dispute',
-  public_facility: 'Public facility',
-  sanitation: 'Sanitation',
-  clutter: 'Clutter',
-  illegal_parking: 'Illegal parking',
-  flying_wire_charging: 'Flying-wire charging',
-  illegal_ads: 'Illegal posters',
-  emergency: 'Emergency',
-  other: 'Other',
-}
+const ZH_CATEGORIES: Record<string, string> = CATEGORY_NAMES['zh-CN']
+const EN_CATEGORIES: Record<string, string> = CATEGORY_NAMES.en
 const EN_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
 
 function parts(iso: string, tz: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute', string> {

@@ -14,7 +14,7 @@ import type { Place } from '../contracts/registry.ts'
 import { chTime, sql } from '../../sql/queries.ts'
 import type { SlaTable } from '../sla.ts'
 import { localParts, localDayStart } from '../live/localTime.ts'
-import { scopeOf } from '../live/snapshots.ts'
+import { scopePath } from '../live/snapshots.ts'
 
 /** The longest range one request may ask for. */
 export const MAX_MONTHS = 36
@@ -241,13 +241,7 @@ export function assemble(input: AssembleInput): TrendsReport {
     return { code: c.code, name: c.name, nameEn: c.nameEn, month: at(to, c.code, c), previous: at(addMonths(to, -1), c.code, c), topCategories }
   })
 
-  const path = registry
-    .ancestors(place.code)
-    .reverse()
-    .flatMap((p) => {
-      const s = scopeOf(p)
-      return s ? [{ scope: s, name: p.name, nameEn: p.nameEn }] : []
-    })
+  const path = scopePath(registry, place.code)
   return {
     scope,
     name: place.name,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeIssues, reportEventSchema, visitEventSchema } from '../../ingest/schema.ts'
+import { CATEGORIES, describeIssues, reportEventSchema, visitEventSchema } from '../../ingest/schema.ts'
 
 const report = {
   event_id: 'e1',
@@ -76,5 +76,12 @@ describe('the visit wire schema', () => {
   it('names an unknown group inside the array', () => {
     const e = errorOf(visitEventSchema, { ...visit, groups: ['elderly', 'martian'] })
     expect(e.field).toBe('groups.1')
+  })
+})
+
+describe('category names', () => {
+  it('names every wire category in both languages, and nothing else', async () => {
+    const { CATEGORY_NAMES } = await import('../../server/contracts/categories.ts')
+    for (const lang of ['zh-CN', 'en'] as const) expect(Object.keys(CATEGORY_NAMES[lang]).sort()).toEqual([...CATEGORIES].sort())
   })
 })

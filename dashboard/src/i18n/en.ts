@@ -1,3 +1,4 @@
+import { CATEGORY_NAMES } from '@contracts/categories'
 import type zhCN from './zh-CN.ts'
 
 /** English UI strings; typed against zh-CN so a missing key fails the typecheck. */
@@ -77,18 +78,7 @@ const en: typeof zhCN = {
     connect: 'Connection refused: {message}',
     timeout: 'Server not answering, retrying',
   },
-  category: {
-    safety_hazard: 'Safety hazard',
-    neighbour_dispute: 'Neighbour dispute',
-    public_facility: 'Public facility',
-    sanitation: 'Sanitation',
-    clutter: 'Clutter',
-    illegal_parking: 'Illegal parking',
-    flying_wire_charging: 'Flying-wire charging',
-    illegal_ads: 'Illegal posters',
-    emergency: 'Emergency',
-    other: 'Other',
-  },
+  category: { ...CATEGORY_NAMES.en },
   role: {
     grid_worker: 'Grid worker',
     mobile_worker: 'Mobile grid worker',

@@ -1,4 +1,6 @@
 /** Chinese (default) UI strings. Terms follow DOMAIN.md "Words". `en.ts` must have the same keys. */
+import { CATEGORY_NAMES } from '@contracts/categories'
+
 export default {
   brand: 'GridPulse 网格脉搏',
   title: '微网实格 · 实时运行大屏',
@@ -75,18 +77,7 @@ export default {
     connect: '连接被拒绝：{message}',
     timeout: '服务器无响应，正在重试',
   },
-  category: {
-    safety_hazard: '安全隐患',
-    neighbour_dispute: '邻里矛盾',
-    public_facility: '公共设施',
-    sanitation: '环境卫生',
-    clutter: '乱堆乱放',
-    illegal_parking: '乱停车',
-    flying_wire_charging: '飞线充电',
-    illegal_ads: '牛皮癣',
-    emergency: '紧急求助',
-    other: '其他',
-  },
+  category: { ...CATEGORY_NAMES['zh-CN'] },
   role: {
     grid_worker: '网格员',
     mobile_worker: '流动微网格员',
