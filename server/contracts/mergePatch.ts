@@ -27,6 +27,8 @@ export function diff(prev: Record<string, unknown>, next: Record<string, unknown
   for (const k of Object.keys(prev)) if (!(k in next)) patch[k] = null
   for (const [k, v] of Object.entries(next)) {
     const old = prev[k]
+    // Snapshots share unchanged subtrees (the window figures, a minute at a time): skip them whole.
+    if (old === v) continue
     if (isObject(old) && isObject(v)) {
       const sub = diff(old, v)
       if (Object.keys(sub).length > 0) patch[k] = sub

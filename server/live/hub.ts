@@ -15,7 +15,7 @@ import { localDay, localDayStart } from './localTime.ts'
 import { diff } from '../contracts/mergePatch.ts'
 import { buildSnapshots, OVERDUE_LIST, scopeOf, scopesOfMicroGrid } from './snapshots.ts'
 import { fromRow, liveFigures, LiveReports, type LiveFigures, type LiveReportRow, type Overdue } from './reports.ts'
-import { BASELINE_DAYS, emptyWindows, HexRings, loadWindows, type Windows } from './windows.ts'
+import { emptyWindows, HexRings, loadWindows, MIN_BASELINE_DAYS, type Windows } from './windows.ts'
 import { isSpike } from './alerts.ts'
 import { loadVisitRows, visitCoverage } from './visits.ts'
 import type { Logger } from '../log.ts'
@@ -46,6 +46,8 @@ const FULL_RELOAD_MS = 15 * 60_000
 const SETTLE_MS = 5_000
 const NOTE_MAX = 60
 const WINDOW_MS = 60_000
+/** After a failed read of the window figures, wait this long before the next try. */
+const WINDOWS_RETRY_MS = 30_000
 
 export class ScopeError extends Error {}
 
@@ -58,6 +60,9 @@ export class LiveHub {
   private visits = new Map<string, VisitCoverage>()
   /** Read the window figures on the next compute whatever their age (a refresh, a new day). */
   private windowsDue = true
+  /** After a failed read of the window figures, not before this (app clock). */
+  private windowsRetryAt = 0
+  private windowFailures = 0
   /** Store clock (ms): every row stored before it is reflected in the reports in memory. */
   private watermark: number | undefined
   private lastFullLoad = 0
@@ -148,7 +153,10 @@ export class LiveHub {
    */
   async refresh(opts: { windows?: boolean } = {}): Promise<void> {
     await this.computing?.catch(() => undefined)
-    if (opts.windows !== false) this.windowsDue = true
+    if (opts.windows !== false) {
+      this.windowsDue = true
+      this.windowsRetryAt = 0
+    }
     await this.compute()
   }
 
@@ -230,7 +238,13 @@ export class LiveHub {
     try {
       await this.refreshReports(now, ydayStart)
       const day = localDay(now, tz)
-      if (this.windowsDue || day !== this.lastDay || now - this.windows.at >= (this.opts.windowMs ?? WINDOW_MS)) await this.refreshWindows(now)
+      if (now >= this.windowsRetryAt && (this.windowsDue || day !== this.lastDay || now - this.windows.at >= (this.opts.windowMs ?? WINDOW_MS))) {
+        await this.refreshWindows(now).catch((e: unknown) => {
+          // Today's figures must keep flowing: keep the last window figures and try again later.
+          this.windowsRetryAt = now + WINDOWS_RETRY_MS
+          if (this.windowFailures++ % 10 === 0) this.opts.log.error('reading the window figures failed; the wall keeps the last ones', { error: String(e), failures: this.windowFailures })
+        })
+      }
       const figures = liveFigures(this.reports.values(), this.opts.registry(), { now, dayStart, ydayStart, ydayNow: ydayStart + (now - dayStart), tz, sla: this.opts.sla() })
       const registry = this.opts.registry()
       const next = buildSnapshots({
@@ -297,6 +311,7 @@ export class LiveHub {
     this.visits = visitCoverage(this.opts.registry(), visitRows, now)
     this.windows = windows
     this.windowsDue = false
+    this.windowFailures = 0
     this.stats.lastWindowsMs = performance.now() - started
   }
 
@@ -383,10 +398,10 @@ function alerts(registry: Registry, figures: LiveFigures, windows: Windows): Arr
       scopes: scopesOfMicroGrid(registry, r.microGrid),
     })
   }
-  // Without a baseline read yet, every category would look new: no spikes until there is one.
-  if (windows.at > 0) {
+  // Without a week of history every category would look new: no spikes until there is one.
+  if (windows.at > 0 && windows.baselineDays >= MIN_BASELINE_DAYS) {
     for (const [key, c] of figures.recent) {
-      const usual = (windows.baseline.get(key) ?? 0) / BASELINE_DAYS
+      const usual = (windows.baseline.get(key) ?? 0) / windows.baselineDays
       if (c.category === 'emergency' || !isSpike(c.count, usual)) continue
       const place = registry.byCode.get(c.community)
       if (!place) continue

@@ -12,6 +12,8 @@ import type { SlaTable } from '../sla.ts'
 const DAY = 86_400_000
 /** Days behind the usual level of a category in a community. */
 export const BASELINE_DAYS = 28
+/** With less history than this, nothing is "usual" yet: no spike alerts (emergencies still are). */
+export const MIN_BASELINE_DAYS = 7
 
 /** One micro-grid's last 7 days. */
 export interface WeekRow {
@@ -40,9 +42,11 @@ export interface Windows {
   hexes: HexRow[]
   /** `${community}|${category}` → reports in the BASELINE_DAYS before the last 24 hours. */
   baseline: Map<string, number>
+  /** Days of history behind `baseline` (fewer than BASELINE_DAYS in a young store). */
+  baselineDays: number
 }
 
-export const emptyWindows = (): Windows => ({ at: 0, week: new Map(), hexes: [], baseline: new Map() })
+export const emptyWindows = (): Windows => ({ at: 0, week: new Map(), hexes: [], baseline: new Map(), baselineDays: 0 })
 
 type Num = number | string
 
@@ -63,7 +67,7 @@ export async function loadWindows(reader: ClickHouseClient, now: number, tz: str
     since24: chTime(now - DAY),
     until,
   })
-  const baseRows = await rows<{ community: string; category: string; n: Num }>('live_spike_baseline', {
+  const baseRows = await rows<{ community: string; category: string; n: Num; first_ms: string }>('live_spike_baseline', {
     since: chTime(now - (BASELINE_DAYS + 1) * DAY),
     until: chTime(now - DAY),
   })
@@ -80,7 +84,9 @@ export async function loadWindows(reader: ClickHouseClient, now: number, tz: str
   }
   const hexes = hexRows.map((r) => ({ microGrid: r.micro_grid, cells: { 7: r.c7, 8: r.c8, 9: r.c9, 10: r.c10 }, n24: Number(r.n24), n7: Number(r.n7) }))
   const baseline = new Map(baseRows.map((r) => [`${r.community}|${r.category}`, Number(r.n)]))
-  return { at: now, week, hexes, baseline }
+  const first = baseRows.length > 0 ? Number(baseRows[0]!.first_ms) : now - DAY
+  const baselineDays = Math.max(0, Math.min(BASELINE_DAYS, (now - DAY - first) / DAY))
+  return { at: now, week, hexes, baseline, baselineDays }
 }
 
 /**
@@ -96,9 +102,10 @@ export class HexRings {
     return this.rings.get(cell)
   }
 
-  /** Reads the rings of the cells not known yet. */
+  /** Reads the rings of the cells not known yet; beyond the bound, forgets cells this read does not use. */
   async load(reader: ClickHouseClient, cells: Iterable<string>): Promise<void> {
-    const missing = [...new Set(cells)].filter((c) => !this.rings.has(c))
+    const wanted = new Set(cells)
+    const missing = [...wanted].filter((c) => !this.rings.has(c))
     for (let i = 0; i < missing.length; i += 5_000) {
       const rs = await reader.query({ query: sql('h3_rings'), query_params: { cells: missing.slice(i, i + 5_000) }, format: 'JSONEachRow' })
       for (const r of await rs.json<{ cell: string; ring: Array<[number, number]> }>()) {
@@ -106,7 +113,7 @@ export class HexRings {
         this.rings.set(r.cell, r.ring.flatMap(([lat, lon]) => [round5(lon), round5(lat)]))
       }
     }
-    while (this.rings.size > this.max) this.rings.delete(this.rings.keys().next().value!)
+    if (this.rings.size > this.max) for (const c of this.rings.keys()) if (!wanted.has(c)) this.rings.delete(c)
   }
 }
 

@@ -10,7 +10,7 @@ import { parseScope, type Scope } from '../contracts/live.ts'
 import { HttpError, requirePermission, requireScope } from '../auth/http.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
 import type { TrendsReport } from '../contracts/trends.ts'
-import { monthRange, type TrendsSource } from '../trends/report.ts'
+import { monthRange, TrendsBusyError, type TrendsSource } from '../trends/report.ts'
 
 export interface TrendsRouteDeps {
   registry: () => Registry
@@ -31,11 +31,21 @@ export function trendsRequest(req: express.Request, res: express.Response, deps:
   return { scope: parsed.scope, ...range }
 }
 
+/** The report, or 503 + Retry-After when too many are being read at once. */
+export async function readReport(deps: TrendsRouteDeps, scope: Scope, from: string, to: string): Promise<TrendsReport> {
+  try {
+    return await deps.trends.report(scope, from, to)
+  } catch (e) {
+    if (e instanceof TrendsBusyError) throw new HttpError(503, e.message, { 'Retry-After': String(e.retryAfterSec) })
+    throw e
+  }
+}
+
 export function trendsRoutes(deps: TrendsRouteDeps) {
   const router = express.Router()
   router.get('/', async (req, res) => {
     const { scope, from, to } = trendsRequest(req, res, deps)
-    const report: TrendsReport = await deps.trends.report(scope, from, to)
+    const report = await readReport(deps, scope, from, to)
     res.setHeader('Cache-Control', 'private, no-cache')
     res.json(report)
   })

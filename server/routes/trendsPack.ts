@@ -16,7 +16,7 @@ import { buildCsv } from '../pack/csv.ts'
 import { PdfFontMissingError, resolvePdfFonts, type PdfFonts } from '../pack/fonts.ts'
 import { parseLang, words, type Lang } from '../pack/labels.ts'
 import { PackBusyError, PackRunner, PackTimeoutError } from '../pack/runner.ts'
-import { trendsRequest, type TrendsRouteDeps } from './trends.ts'
+import { readReport, trendsRequest, type TrendsRouteDeps } from './trends.ts'
 
 export interface TrendsPackDeps extends TrendsRouteDeps {
   /** The PDF's CJK font (`path` or `path#PostScriptName`); unset: Noto Sans CJK where distributions put it. */
@@ -78,7 +78,7 @@ export function trendsPackRoutes(deps: TrendsPackDeps) {
     const query = { scope: req.query.scope, from: addMonths(month, -(PACK_MONTHS - 1)), to: month }
     const { scope, from, to } = trendsRequest({ query } as unknown as express.Request, res, deps)
     const font = format === 'pdf' ? pdfFonts() : undefined
-    const report = await deps.trends.report(scope, from, to)
+    const report = await readReport(deps, scope, from, to)
     let bytes: Buffer
     try {
       // The CSV is a dozen lines: not worth a trip to the worker.

@@ -115,11 +115,60 @@ export interface TrendsSource {
   report(scope: Scope, from: Month, to: Month): Promise<TrendsReport>
 }
 
+/** Reports read at once; more wait, up to MAX_WAITING, then the caller is told to come back. */
+const MAX_READING = 2
+const MAX_WAITING = 4
+/** A report read this recently is answered again without reading (leaders click back and forth). */
+const CACHE_MS = 30_000
+const CACHE_MAX = 100
+
+/** Too many reviews asked at once: answer 503 with Retry-After rather than queue without end. */
+export class TrendsBusyError extends Error {
+  readonly retryAfterSec = 5
+  constructor() {
+    super('too many monthly reviews are being read right now; try again in a few seconds')
+  }
+}
+
 export function trendsSource(deps: TrendsDeps): TrendsSource {
   const now = deps.now ?? Date.now
+  const cache = new Map<string, { at: number; report: Promise<TrendsReport> }>()
+  let reading = 0
+  const waiting: Array<() => void> = []
+  const slot = async (): Promise<void> => {
+    if (reading < MAX_READING) {
+      reading++
+      return
+    }
+    if (waiting.length >= MAX_WAITING) throw new TrendsBusyError()
+    await new Promise<void>((resolve) => waiting.push(resolve))
+  }
+  const release = () => {
+    const next = waiting.shift()
+    if (next) next()
+    else reading--
+  }
   return {
     currentMonth: () => monthOf(now(), deps.tz),
-    report: (scope, from, to) => readTrends(deps, scope, from, to, now()),
+    report(scope, from, to) {
+      const key = `${scope}|${from}|${to}`
+      const t = now()
+      const hit = cache.get(key)
+      if (hit && t - hit.at < CACHE_MS) return hit.report
+      const report = (async () => {
+        await slot()
+        try {
+          return await readTrends(deps, scope, from, to, t)
+        } finally {
+          release()
+        }
+      })()
+      cache.set(key, { at: t, report })
+      // A failure is not kept: the next ask reads again.
+      report.catch(() => cache.get(key)?.report === report && cache.delete(key))
+      for (const [k, v] of cache) if (cache.size > CACHE_MAX || t - v.at >= CACHE_MS) cache.delete(k)
+      return report
+    },
   }
 }
 
@@ -142,7 +191,14 @@ async function readTrends(deps: TrendsDeps, scope: Scope, from: Month, to: Month
     (
       await deps.reader.query({
         query: sql(name),
-        query_params: { ...base, whole: whole ? 1 : 0, start: chTime(monthStart(first, deps.tz)), end: chTime(monthStart(addMonths(last, 1), deps.tz)) },
+        query_params: {
+          ...base,
+          whole: whole ? 1 : 0,
+          start: chTime(monthStart(first, deps.tz)),
+          end: chTime(monthStart(addMonths(last, 1), deps.tz)),
+          first_day: `${first}-01`,
+          end_day: `${addMonths(last, 1)}-01`,
+        },
         format: 'JSONEachRow',
       })
     ).json<T>()

@@ -25,3 +25,5 @@ FROM
 )
 WHERE cell != 0
 GROUP BY micro_grid, cell
+-- Without coordinates and without a centroid (a micro-grid since removed), no cell, not (0, 0)'s.
+SETTINGS join_use_nulls = 1

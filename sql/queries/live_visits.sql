@@ -11,7 +11,7 @@ FROM
 (
     SELECT household, argMax(micro_grid, at) AS mg, max(at) AS last_at
     FROM visit_events FINAL
-    WHERE at >= {since60:DateTime64(3, 'UTC')} AND at <= {until:DateTime64(3, 'UTC')}
+    WHERE at >= {since60:DateTime64(3, 'UTC')} AND at <= {until:DateTime64(3, 'UTC')} AND notEmpty(groups)
     GROUP BY household
 )
 GROUP BY mg

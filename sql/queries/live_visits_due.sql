@@ -19,7 +19,7 @@ FROM
         max(at) AS last_at,
         arraySort(groupUniqArrayArray(groups)) AS all_groups
     FROM visit_events FINAL
-    WHERE at >= {since60:DateTime64(3, 'UTC')} AND at <= {until:DateTime64(3, 'UTC')}
+    WHERE at >= {since60:DateTime64(3, 'UTC')} AND at <= {until:DateTime64(3, 'UTC')} AND notEmpty(groups)
     GROUP BY household
     HAVING last_at < {since7:DateTime64(3, 'UTC')}
 )

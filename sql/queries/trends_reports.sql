@@ -6,6 +6,8 @@
 -- rejected. Minutes are from reported; a step without its report's `reported` event counts
 -- but has no duration, and cannot be on time. SLA: the category's resolve limit.
 -- Reads report_current (one row per report, whatever order or how often its events came).
+-- Percentiles are exact (linear between neighbours), so the page and the pack always agree.
+-- The SLA is today's table: after an admin changes it, past months are judged by the new one.
 -- Params: tz; start, end: DateTime64(3, 'UTC') (end exclusive); whole: UInt8;
 --   scope_col: Identifier (district/street/community), scope_code: String ('' for the city);
 --   unit_col: Identifier (the child level's column); categories, resolve_min, default_resolve_min.
@@ -35,10 +37,10 @@ SELECT
     sumMapIf([category], [toUInt64(1)], kind = 'reported') AS categories,
     countIf(kind = 'reported' AND reporter_role = 'mobile_worker') AS mobile,
     countIf(kind = 'verified') AS verified,
-    quantilesIf(0.5, 0.9)(minutes, kind = 'verified' AND minutes IS NOT NULL) AS verify_q,
+    quantilesExactInclusiveIf(0.5, 0.9)(minutes, kind = 'verified' AND minutes IS NOT NULL) AS verify_q,
     countIf(kind = 'verified' AND minutes IS NOT NULL) AS verify_n,
     countIf(kind = 'resolved') AS resolved,
-    quantilesIf(0.5, 0.9)(minutes, kind = 'resolved' AND minutes IS NOT NULL) AS resolve_q,
+    quantilesExactInclusiveIf(0.5, 0.9)(minutes, kind = 'resolved' AND minutes IS NOT NULL) AS resolve_q,
     countIf(kind = 'resolved' AND minutes IS NOT NULL) AS resolve_n,
     countIf(kind = 'resolved' AND minutes IS NOT NULL AND minutes > sla_min) AS overran,
     countIf(kind = 'closed') AS closed,

@@ -5,7 +5,10 @@
 -- zero, which a GROUP BY here could not see). Weeks run Monday to Sunday in {tz} and belong to
 -- the month their Monday falls in; a household visited twice in a week counts once, a resent
 -- visit changes nothing.
--- Params: tz; start, end: DateTime64(3, 'UTC') (end exclusive); whole: UInt8;
+-- A week is counted whole, also where it runs past the range's last day into the next month.
+-- Only visits to households with a key-population group count.
+-- Params: tz; start, end: DateTime64(3, 'UTC') (end exclusive); first_day, end_day: Date (the
+--   local first days of the first month and of the month after the last); whole: UInt8;
 --   scope_col, unit_col: Identifier; scope_code: String ('' for the city).
 SELECT
     if({whole:UInt8} = 1, 'all', formatDateTime(week, '%Y-%m')) AS month,
@@ -18,7 +21,10 @@ FROM
         {unit_col:Identifier} AS unit,
         uniqExact(household) AS households
     FROM visit_events FINAL
-    WHERE at >= {start:DateTime64(3, 'UTC')} AND at < {end:DateTime64(3, 'UTC')}
+    WHERE at >= {start:DateTime64(3, 'UTC')} AND at < {end:DateTime64(3, 'UTC')} + INTERVAL 7 DAY
+        AND toMonday(toTimeZone(at, {tz:String})) >= {first_day:Date}
+        AND toMonday(toTimeZone(at, {tz:String})) < {end_day:Date}
+        AND notEmpty(groups)
         AND ({scope_code:String} = '' OR {scope_col:Identifier} = {scope_code:String})
     GROUP BY GROUPING SETS ((week), (week, unit))
 )

@@ -77,7 +77,18 @@ beforeAll(async () => {
   // Visits: household h1 twice in one week (counts once), h2 in two weeks, h3 in another street.
   const weekOf = (ms: number) => ms
   const visit = (hh: string, at: number, mg: string) => ({ event_id: `V-${process.pid}-${++seq}`, at: iso(weekOf(at)), micro_grid: mg, worker_id: 'w1', worker_role: 'grid_worker', household: hh, groups: ['elderly'], kind: 'patrol' })
-  const visits = [visit('h1', m1 + 8 * DAY, mgA), visit('h1', m1 + 8 * DAY + HOUR, mgA), visit('h2', m1 + 8 * DAY, mgB), visit('h2', m1 + 15 * DAY, mgB), visit('h3', m1 + 8 * DAY, elsewhere)]
+  // h4: the last hour of last month and the first of this one — one week, owned by its Monday's month;
+  // h5 has no key-population group: not counted.
+  const visits = [
+    visit('h1', m1 + 8 * DAY, mgA),
+    visit('h1', m1 + 8 * DAY + HOUR, mgA),
+    visit('h2', m1 + 8 * DAY, mgB),
+    visit('h2', m1 + 15 * DAY, mgB),
+    visit('h3', m1 + 8 * DAY, elsewhere),
+    visit('h4', m0 - HOUR, mgA),
+    visit('h4', m0 + HOUR, mgA),
+    { ...visit('h5', m1 + 8 * DAY, mgB), groups: [] },
+  ]
   expect((await app.post('visits', visits)).body.accepted).toBe(visits.length)
   await app.settle()
   const res = await fetch(`${app.url}/api/v1/trends?scope=street:${STREET}&from=${M1}&to=${M0}`, { headers: { cookie: admin.cookie } })
@@ -214,22 +225,37 @@ describe('the monthly review against the raw events', () => {
     }
   })
 
-  it('counts weekly visit coverage: households per week, a household twice in a week once, weeks without visits as zero', async () => {
-    const raw = await rows<{ household: string; community: string; at_ms: string }>(
-      `SELECT household, community, toString(toUnixTimestamp64Milli(at)) AS at_ms FROM visit_events FINAL WHERE street = {s:String}`,
+  it('counts weekly visit coverage: households per week, a household twice in a week once, weeks whole and without visits as zero', async () => {
+    const raw = await rows<{ household: string; community: string; at_ms: string; groups: string[] }>(
+      `SELECT household, community, toString(toUnixTimestamp64Milli(at)) AS at_ms, groups FROM visit_events FINAL WHERE street = {s:String}`,
       { s: STREET },
     )
-    // Household-weeks per month of the week's Monday (local), divided by the month's weeks.
     const mondayOf = (ms: number) => {
       const p = localParts(ms, TZ)
       const civil = Date.UTC(p.y, p.m - 1, p.d)
       const back = (new Date(civil).getUTCDay() + 6) % 7
       return new Date(civil - back * DAY).toISOString().slice(0, 10)
     }
-    const weeks = new Set(raw.filter((v) => mondayOf(Number(v.at_ms)).slice(0, 7) === M1).map((v) => `${mondayOf(Number(v.at_ms))}|${v.household}`))
-    expect(weeks.size).toBe(3) // h1 once in its week, h2 in two weeks
-    const expectedVisited = Math.round(weeks.size / weeksIn(M1, M1, TZ, app.now()))
-    expect(report.months[0]!.visited).toBe(expectedVisited)
+    // Household-weeks whose week's Monday falls in first…last, ÷ the weeks of those months.
+    const visited = (first: string, last: string, unit: string | null) => {
+      const weeks = new Set(
+        raw
+          .filter((v) => v.groups.length > 0 && (unit === null || v.community === unit))
+          .map((v) => ({ v, monday: mondayOf(Number(v.at_ms)) }))
+          .filter(({ monday }) => monday.slice(0, 7) >= first && monday.slice(0, 7) <= last)
+          .map(({ v, monday }) => `${monday}|${v.household}`),
+      )
+      const n = weeksIn(first, last, TZ, app.now())
+      return n > 0 ? Math.round(weeks.size / n) : 0
+    }
+    for (const m of report.months) expect(m.visited, m.month).toBe(visited(m.month, m.month, null))
+    expect(report.months[0]!.visited).toBeGreaterThan(0)
+    for (const u of report.units) {
+      expect(u.previous.visited, u.code).toBe(visited(M1, M1, u.code))
+      expect(u.month.visited, u.code).toBe(visited(M0, M0, u.code))
+    }
+    const ytdFrom = `${M0.slice(0, 4)}-01`
+    expect(report.ytd.current.visited).toBe(visited(ytdFrom, M0, null))
     expect(report.months[0]!.keyHouseholds).toBe(app.registry().byCode.get(STREET)!.keyHouseholds)
   })
 

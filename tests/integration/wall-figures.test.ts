@@ -161,14 +161,20 @@ describe('the wall against SQL over the raw events', () => {
     expect(snap.response.resolve).toMatchObject({ n: 2, onTime: 2, slaMin: 1680, p50: 750 })
   })
 
-  it('raises an emergency at once and a spike against an empty baseline', async () => {
+  it('raises an emergency at once, and a spike once the store has a week of history to call usual', async () => {
     const now = app.now()
     const emergency = lifecycle(mgA, 'emergency', now - 60_000, [])
     const spike = Array.from({ length: 6 }, (_, i) => lifecycle(mgB, 'flying_wire_charging', now - (i + 1) * HOUR, [])).flat()
     expect((await app.post('reports', [...emergency, ...spike])).body.accepted).toBe(7)
     await app.settle()
-    const s = await app.hub.snapshot(`street:${STREET}`)
     const communityB = app.registry().microGridPath(mgB)!.community
+    // Six days of history: too young to know what is usual, so no spike yet — the emergency at once.
+    const young = await app.hub.snapshot(`street:${STREET}`)
+    expect(young.alerts.map((a) => [a.kind, a.code])).toEqual([['emergency', mgA]])
+    // Twelve days of history, none of it flying-wire charging in B: six in a day is a spike.
+    expect((await app.post('reports', lifecycle(mgA, 'clutter', now - 12 * DAY, []))).body.accepted).toBe(1)
+    await app.settle()
+    const s = await app.hub.snapshot(`street:${STREET}`)
     expect(s.alerts.map((a) => [a.kind, a.code])).toEqual([
       ['emergency', mgA],
       ['spike', communityB],

@@ -1,8 +1,10 @@
 /**
- * Makes new alerts impossible to miss: for each alert id not seen before on this wall, the wall
- * flashes (`flashing` for FLASH_MS) and, when sound is on, chimes — emergencies with an urgent
- * three-tone call, spikes with one soft tone. Alerts already there when a scope's first snapshot
- * arrives are shown but do not chime: a reload must not sound like a new emergency.
+ * Makes new alerts impossible to miss: for each alert this wall has not shown within REMEMBER_MS,
+ * the wall flashes (`flashing` for FLASH_MS) and, when sound is on, chimes — emergencies with an
+ * urgent three-tone call, spikes with one soft tone. Alerts already there in the page's first
+ * snapshot are shown but do not chime: a reload must not sound like a new emergency. A wall
+ * rotating through scopes signals another scope's alert when it first gets there, once; a spike
+ * that ends and comes back days later signals again.
  * Sound starts on with `?sound=1`; browsers allow audio only after a click on the page (or a
  * kiosk browser started with an autoplay policy), so the toggle's click also unlocks it.
  */
@@ -12,8 +14,8 @@ import { useLiveStore } from '../stores/live.ts'
 import { soundFromUrl } from '../lib/urlState.ts'
 
 const FLASH_MS = 10_000
-/** Ids remembered per wall; old ones are dropped beyond this (alerts end, ids don't come back). */
-const SEEN_MAX = 500
+/** How long an alert shown once stays known: longer than a spike lasts (24 hours), so one that goes on is never new again. */
+const REMEMBER_MS = 26 * 3_600_000
 
 let audio: AudioContext | null = null
 /** One setting per page: the header's toggle and the wall's signal share it. */
@@ -52,19 +54,21 @@ export function useAlertSignal() {
   const flashing = ref(false)
   /** Alerts newly raised while this wall watched, for tests and the flash. */
   const raised = ref(0)
-  const seen = new Set<string>()
-  let seenScope: string | null = null
+  /** Alert id → when this wall last had it in a snapshot. */
+  const seen = new Map<string, number>()
+  let firstSnapshot = true
   let flashTimer: ReturnType<typeof setTimeout> | undefined
 
   const alerts = computed(() => store.snapshot?.alerts ?? [])
 
   watch(alerts, (list) => {
-    const scope = store.snapshot?.scope ?? null
-    const first = scope !== seenScope
-    seenScope = scope
+    if (!store.snapshot) return
+    const now = Date.now()
     const fresh = list.filter((a) => !seen.has(a.id))
-    for (const a of fresh) seen.add(a.id)
-    while (seen.size > SEEN_MAX) seen.delete(seen.values().next().value!)
+    for (const a of list) seen.set(a.id, now)
+    for (const [id, at] of seen) if (now - at > REMEMBER_MS) seen.delete(id)
+    const first = firstSnapshot
+    firstSnapshot = false
     if (first || fresh.length === 0) return
     raised.value += fresh.length
     flashing.value = true
