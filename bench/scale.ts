@@ -1,0 +1,79 @@
+/**
+ * `npm run bench:scale -- <events>` (default 10,000,000): how the read side grows with history.
+ * Synthesises reports over the last 24 months in SQL (INSERT … SELECT FROM numbers(): four
+ * events a report — reported, verified, resolved, closed — spread evenly over the demo
+ * registry's micro-grids), then times the monthly trends report (city and one street, 12
+ * months), the live hub's full load, its steady ticks and its window read. Prints figures;
+ * asserts nothing. Uses a temp data dir, removed afterwards.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { loadConfig } from '../server/config.ts'
+import { startGridPulse } from '../server/gridpulse.ts'
+import { createLogger } from '../server/log.ts'
+import { addMonths, trendsSource } from '../server/trends/report.ts'
+import { slaTable } from '../server/sla.ts'
+
+const N = Number(process.argv[2] ?? 10_000_000)
+const CHUNK = 2_000_000
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-scale-'))
+const gp = await startGridPulse(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry' }, {}), createLogger('scale', true))
+const registry = gp.registry()
+const mgs = registry.places.filter((p) => p.level === 'micro_grid').map((p) => registry.microGridPath(p.code)!)
+const ms = (t: number) => `${Math.round(performance.now() - t)} ms`
+
+const t0 = performance.now()
+for (let off = 0; off < N; off += CHUNK) {
+  await gp.store.admin.command({
+    query: `INSERT INTO report_events (event_id, report_id, type, at, received_at, micro_grid, grid, community, street, district, category, channel, reporter_role, severity, department, note, source)
+      SELECT concat('s', toString(number)), concat('S', toString(intDiv(number, 4))),
+        ['reported', 'verified', 'resolved', 'closed'][(number % 4) + 1],
+        now64(3) - toIntervalSecond(intDiv({total:UInt64} - number, 4) * intDiv(730 * 86400, intDiv({total:UInt64}, 4))) + toIntervalMinute((number % 4) * 90) AS t,
+        t,
+        {mg:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1], {grid:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1],
+        {com:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1], {st:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1],
+        {di:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1],
+        if(number % 4 = 0, ['clutter', 'sanitation', 'illegal_parking', 'safety_hazard'][(intDiv(number, 4) % 4) + 1], ''),
+        'app', 'grid_worker', 1, '', '', 'scale'
+      FROM numbers({off:UInt64}, {n:UInt64})`,
+    query_params: {
+      total: N,
+      off,
+      n: Math.min(CHUNK, N - off),
+      k: mgs.length,
+      mg: mgs.map((m) => m.micro_grid),
+      grid: mgs.map((m) => m.grid),
+      com: mgs.map((m) => m.community),
+      st: mgs.map((m) => m.street),
+      di: mgs.map((m) => m.district),
+    },
+  })
+}
+console.log(`synthesised ${N.toLocaleString('en')} events (${(N / 4).toLocaleString('en')} reports, 24 months) in ${ms(t0)}`)
+
+for (const scope of ['city', 'street:qingbaijiang.dawan'] as const) {
+  const runs: string[] = []
+  for (let i = 0; i < 3; i++) {
+    const src = trendsSource({ reader: gp.store.reports, registry: gp.registry, sla: () => slaTable(), tz: 'Asia/Shanghai' })
+    const t = performance.now()
+    await src.report(scope, addMonths(src.currentMonth(), -11), src.currentMonth())
+    runs.push(ms(t))
+  }
+  console.log(`monthly trends, 12 months, ${scope}: ${runs.join(', ')} (first run cold)`)
+}
+let t = performance.now()
+await gp.hub.reload()
+console.log(`live hub full load: ${ms(t)} (${gp.hub.stats.reportsInMemory.toLocaleString('en')} reports in memory)`)
+const ticks: string[] = []
+for (let i = 0; i < 5; i++) {
+  t = performance.now()
+  await gp.hub.refresh({ windows: false })
+  ticks.push(ms(t))
+}
+console.log(`live ticks: ${ticks.join(', ')}`)
+await gp.hub.refresh()
+console.log(`live window figures: ${Math.round(gp.hub.stats.lastWindowsMs)} ms`)
+await gp.close()
+fs.rmSync(dataDir, { recursive: true, force: true })
+process.exit(0)
