@@ -88,6 +88,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     tickMs: config.live.tickMs,
     idleRecomputeMs: config.live.idleRecomputeMs,
     windowMs: config.live.windowMs,
+    windowsReader: store.reports,
     sharedStore: store.engine === 'server',
     log,
     now: opts.now,

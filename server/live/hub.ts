@@ -35,6 +35,8 @@ export interface LiveHubOptions {
   sharedStore?: boolean
   /** How often the wider-window figures (7 days, hexes, baselines, visits) are read again. */
   windowMs?: number
+  /** The connection for those reads (default `reader`): off the one whose queries each tick waits for. */
+  windowsReader?: ClickHouseClient
   log: Logger
   now?: () => number
 }
@@ -74,6 +76,8 @@ export class LiveHub {
   private lastDay = ''
   private computing: Promise<void> | undefined
   private timer: NodeJS.Timeout | undefined
+  private windowTimer: NodeJS.Timeout | undefined
+  private windowsReading: Promise<void> | undefined
   private nsp: LiveNamespace | undefined
   private deny: (socket: Socket<ClientToServerEvents, ServerToClientEvents>, scope: Scope) => string | undefined = () => undefined
   private readonly now: () => number
@@ -94,10 +98,15 @@ export class LiveHub {
     nsp.on('connection', (socket) => this.onConnection(socket))
     this.timer = setInterval(() => this.tick(), this.opts.tickMs)
     this.timer.unref()
+    // The window figures are read beside the ticks, not in one: a tick never waits for them.
+    this.windowTimer = setInterval(() => void this.readWindows(this.now()).then(() => this.markDirty()), this.opts.windowMs ?? WINDOW_MS)
+    this.windowTimer.unref()
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
+    if (this.windowTimer) clearInterval(this.windowTimer)
+    await this.windowsReading?.catch(() => undefined)
     this.timer = undefined
     await this.computing?.catch(() => undefined)
   }
@@ -154,6 +163,8 @@ export class LiveHub {
   async refresh(opts: { windows?: boolean } = {}): Promise<void> {
     await this.computing?.catch(() => undefined)
     if (opts.windows !== false) {
+      // A read under way may have begun before what the caller wants to see: let it end, read again.
+      await this.windowsReading
       this.windowsDue = true
       this.windowsRetryAt = 0
     }
@@ -238,13 +249,9 @@ export class LiveHub {
     try {
       await this.refreshReports(now, ydayStart)
       const day = localDay(now, tz)
-      if (now >= this.windowsRetryAt && (this.windowsDue || day !== this.lastDay || now - this.windows.at >= (this.opts.windowMs ?? WINDOW_MS))) {
-        await this.refreshWindows(now).catch((e: unknown) => {
-          // Today's figures must keep flowing: keep the last window figures and try again later.
-          this.windowsRetryAt = now + WINDOWS_RETRY_MS
-          if (this.windowFailures++ % 10 === 0) this.opts.log.error('reading the window figures failed; the wall keeps the last ones', { error: String(e), failures: this.windowFailures })
-        })
-      }
+      // In the tick only when they must be current now (the first compute, a refresh, a new
+      // day); otherwise the window timer reads them beside the ticks.
+      if (this.windowsDue || day !== this.lastDay) await this.readWindows(now)
       const figures = liveFigures(this.reports.values(), this.opts.registry(), { now, dayStart, ydayStart, ydayNow: ydayStart + (now - dayStart), tz, sla: this.opts.sla() })
       const registry = this.opts.registry()
       const next = buildSnapshots({
@@ -302,12 +309,33 @@ export class LiveHub {
     this.stats.reportsInMemory = this.reports.size
   }
 
+  /**
+   * Reads the window figures, or joins the read under way. A failure keeps the last figures (today's
+   * keep flowing) and is retried no sooner than WINDOWS_RETRY_MS; it is logged, now and then.
+   */
+  private readWindows(now: number): Promise<void> {
+    if (!this.windowsReading) {
+      if (!this.windowsDue && now < this.windowsRetryAt) return Promise.resolve()
+      this.windowsReading = this.refreshWindows(now)
+        .catch((e: unknown) => {
+          this.windowsRetryAt = now + WINDOWS_RETRY_MS
+          this.windowsDue = false
+          if (this.windowFailures++ % 10 === 0) this.opts.log.error('reading the window figures failed; the wall keeps the last ones', { error: String(e), failures: this.windowFailures })
+        })
+        .finally(() => {
+          this.windowsReading = undefined
+        })
+    }
+    return this.windowsReading
+  }
+
   /** Reads the wider-window figures and the shapes of cells not drawn before. */
   private async refreshWindows(now: number): Promise<void> {
     const started = performance.now()
-    const windows = await loadWindows(this.opts.reader, now, this.opts.tz, this.opts.sla())
-    await this.rings.load(this.opts.reader, windows.hexes.flatMap((h) => Object.values(h.cells)))
-    const visitRows = await loadVisitRows(this.opts.reader, now)
+    const reader = this.opts.windowsReader ?? this.opts.reader
+    const windows = await loadWindows(reader, now, this.opts.tz, this.opts.sla())
+    await this.rings.load(reader, windows.hexes.flatMap((h) => Object.values(h.cells)))
+    const visitRows = await loadVisitRows(reader, now)
     this.visits = visitCoverage(this.opts.registry(), visitRows, now)
     this.windows = windows
     this.windowsDue = false

@@ -184,4 +184,24 @@ describe('the wall against SQL over the raw events', () => {
     expect((await app.hub.snapshot('city')).alerts.length).toBe(2)
     expect((await app.hub.snapshot('street:wenjiang.shouan')).alerts).toEqual([])
   })
+
+  it('keeps today’s figures moving when the window figures cannot be read, and catches up after', async () => {
+    const before = await app.hub.snapshot(`street:${STREET}`)
+    // The connection the window figures use refuses any query that reads more than a few rows.
+    await app.store.reports.command({ query: 'SET max_rows_to_read = 5, read_overflow_mode = \'throw\'' })
+    try {
+      const late = lifecycle(mgA, 'sanitation', app.now() - 2 * HOUR, [])
+      expect((await app.post('reports', late)).body.accepted).toBe(1)
+      await app.settle()
+      const during = await app.hub.snapshot(`street:${STREET}`)
+      expect(during.today.reported).toBe(before.today.reported + 1)
+      // The 7-day figures are the last good ones: the new report is not in them yet.
+      expect(during.ranking.find((r) => r.code === communityA)!.reported7d).toBe(before.ranking.find((r) => r.code === communityA)!.reported7d)
+    } finally {
+      await app.store.reports.command({ query: 'SET max_rows_to_read = 0' })
+    }
+    await app.settle()
+    const after = await app.hub.snapshot(`street:${STREET}`)
+    expect(after.ranking.find((r) => r.code === communityA)!.reported7d).toBe(before.ranking.find((r) => r.code === communityA)!.reported7d + 1)
+  })
 })
