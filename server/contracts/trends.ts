@@ -79,6 +79,12 @@ export interface TrendsReport {
    * month a year earlier (同比), so every comparison has its base.
    */
   months: Array<TrendMonth & { prev: PeriodFigures; lastYear: PeriodFigures }>
+  /**
+   * Set when `to` is the month under way (ISO instant of the data): its 环比 and 同比 bases, the
+   * units' `previous` and last year's year to date are then cut at the same day and hour (同期),
+   * not whole months.
+   */
+  through?: string
   /** Same period to date: January to `to` of `to`'s year, and the same months a year earlier. */
   ytd: { from: Month; to: Month; current: PeriodFigures; lastYear: PeriodFigures }
   /** The child units (their last month and the month before). Rank with `rankUnits`. */

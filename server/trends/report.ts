@@ -92,13 +92,30 @@ const DAY_MS = 86_400_000
  * Counted on civil dates, so no time zone or DST change can skip or repeat a day.
  */
 export function weeksIn(first: Month, last: Month, tz: string, now: number): number {
+  return weeksBetween(`${first}-01`, `${addMonths(last, 1)}-01`, tz, now)
+}
+
+/** Mondays on local dates firstDay ≤ d < endDay (YYYY-MM-DD) that have come by `now`. */
+export function weeksBetween(firstDay: string, endDay: string, tz: string, now: number): number {
   const today = localParts(now, tz)
   const todayUtc = Date.UTC(today.y, today.m - 1, today.d)
-  const [fy, fm] = first.split('-').map(Number) as [number, number]
-  const [ey, em] = addMonths(last, 1).split('-').map(Number) as [number, number]
+  const utc = (d: string) => Date.UTC(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8, 10)))
   let n = 0
-  for (let t = Date.UTC(fy, fm - 1, 1); t < Date.UTC(ey, em - 1, 1) && t <= todayUtc; t += DAY_MS) if (new Date(t).getUTCDay() === 1) n++
+  for (let t = utc(firstDay); t < utc(endDay) && t <= todayUtc; t += DAY_MS) if (new Date(t).getUTCDay() === 1) n++
   return n
+}
+
+/** The local date (YYYY-MM-DD) of an instant. */
+function localDate(ms: number, tz: string): string {
+  const p = localParts(ms, tz)
+  return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`
+}
+
+/** Figures over one span of time (whole=1 rows), with the weeks it holds for visit coverage. */
+export interface SpanRows {
+  reports: ReportRow[]
+  visits: VisitRow[]
+  weeks: number
 }
 
 export interface TrendsDeps {
@@ -187,21 +204,32 @@ async function readTrends(deps: TrendsDeps, scope: Scope, from: Month, to: Month
     resolve_min: sla.resolveMin,
     default_resolve_min: sla.defaultResolveMin,
   }
-  const read = async <T>(name: 'trends_reports' | 'trends_visits', first: Month, last: Month, whole: boolean) =>
+  const readSpan = async <T>(name: 'trends_reports' | 'trends_visits', start: number, end: number, whole: boolean, cutAtEnd = false) =>
     (
       await deps.reader.query({
         query: sql(name),
         query_params: {
           ...base,
           whole: whole ? 1 : 0,
-          start: chTime(monthStart(first, deps.tz)),
-          end: chTime(monthStart(addMonths(last, 1), deps.tz)),
-          first_day: `${first}-01`,
-          end_day: `${addMonths(last, 1)}-01`,
+          start: chTime(start),
+          end: chTime(end),
+          // Whole months count their last week whole; a cut period stops at its cut.
+          visits_end: chTime(cutAtEnd ? end : end + 7 * DAY_MS),
+          first_day: localDate(start, deps.tz),
+          // A cut period holds its cut day (and a week whose Monday it is), as the month under way holds today.
+          end_day: localDate(cutAtEnd ? end + DAY_MS : end, deps.tz),
         },
         format: 'JSONEachRow',
       })
     ).json<T>()
+  const read = <T>(name: 'trends_reports' | 'trends_visits', first: Month, last: Month, whole: boolean) =>
+    readSpan<T>(name, monthStart(first, deps.tz), monthStart(addMonths(last, 1), deps.tz), whole)
+  /** `from`…`end` as one period, cut at `end` (an instant inside a month). */
+  const span = async (start: number, end: number): Promise<SpanRows> => ({
+    reports: await readSpan<ReportRow>('trends_reports', start, end, true),
+    visits: await readSpan<VisitRow>('trends_visits', start, end, true, true),
+    weeks: weeksBetween(localDate(start, deps.tz), localDate(end + DAY_MS, deps.tz), deps.tz, asOf),
+  })
   const ytdFrom = `${to.slice(0, 4)}-01`
   // Every month any figure needs: the range and the month before it, the year-to-date, and all of them a year earlier.
   const first = addMonths(from < ytdFrom ? from : ytdFrom, -13)
@@ -212,7 +240,20 @@ async function readTrends(deps: TrendsDeps, scope: Scope, from: Month, to: Month
     lastReports: await read<ReportRow>('trends_reports', addMonths(ytdFrom, -12), addMonths(to, -12), true),
     lastVisits: await read<VisitRow>('trends_visits', addMonths(ytdFrom, -12), addMonths(to, -12), true),
   }
-  return assemble({ registry, scope, from, to, tz: deps.tz, asOf, monthly, ytd })
+  // A month under way is compared with the same stretch of its bases — the month before and the
+  // same month a year ago up to the same day and hour, last year's year to date up to the same
+  // instant — not with whole months (同期): early in a month, whole months would dwarf it.
+  let partial: AssembleInput['partial']
+  if (to === monthOf(asOf, deps.tz)) {
+    const elapsed = asOf - monthStart(to, deps.tz)
+    const cut = (month: Month) => Math.min(monthStart(month, deps.tz) + elapsed, monthStart(addMonths(month, 1), deps.tz))
+    partial = {
+      prev: await span(monthStart(addMonths(to, -1), deps.tz), cut(addMonths(to, -1))),
+      lastYear: await span(monthStart(addMonths(to, -12), deps.tz), cut(addMonths(to, -12))),
+      ytdLastYear: await span(monthStart(addMonths(ytdFrom, -12), deps.tz), cut(addMonths(to, -12))),
+    }
+  }
+  return assemble({ registry, scope, from, to, tz: deps.tz, asOf, monthly, ytd, partial })
 }
 
 export interface AssembleInput {
@@ -224,6 +265,8 @@ export interface AssembleInput {
   asOf: number
   monthly: { reports: ReportRow[]; visits: VisitRow[] }
   ytd: { reports: ReportRow[]; visits: VisitRow[]; lastReports: ReportRow[]; lastVisits: VisitRow[] }
+  /** When `to` is the month under way: its bases cut at the same point (see readTrends). */
+  partial?: { prev: SpanRows; lastYear: SpanRows; ytdLastYear: SpanRows }
 }
 
 function round1(x: number): number {
@@ -276,11 +319,13 @@ export function assemble(input: AssembleInput): TrendsReport {
   const visits = index(input.monthly.visits)
   const at = (month: Month, unit: string, p: Place) => figures(reports.get(key(month, unit)), visits.get(key(month, unit)), p, weeksIn(month, month, input.tz, input.asOf))
 
+  const cut = input.partial
+  const fromSpan = (sp: SpanRows, unit: string, p: Place) => figures(sp.reports.find((r) => r.unit === unit), sp.visits.find((v) => v.unit === unit), p, sp.weeks)
   const months = monthsBetween(from, to).map((month) => ({
     month,
     ...at(month, '', place),
-    prev: at(addMonths(month, -1), '', place),
-    lastYear: at(addMonths(month, -12), '', place),
+    prev: cut && month === to ? fromSpan(cut.prev, '', place) : at(addMonths(month, -1), '', place),
+    lastYear: cut && month === to ? fromSpan(cut.lastYear, '', place) : at(addMonths(month, -12), '', place),
   }))
   const ytdFrom = `${to.slice(0, 4)}-01`
   const ytdOf = (rows: ReportRow[], vs: VisitRow[], first: Month, last: Month) =>
@@ -294,7 +339,8 @@ export function assemble(input: AssembleInput): TrendsReport {
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, 3)
       .map(([category, n]) => ({ category, n }))
-    return { code: c.code, name: c.name, nameEn: c.nameEn, month: at(to, c.code, c), previous: at(addMonths(to, -1), c.code, c), topCategories }
+    const previous = cut ? fromSpan(cut.prev, c.code, c) : at(addMonths(to, -1), c.code, c)
+    return { code: c.code, name: c.name, nameEn: c.nameEn, month: at(to, c.code, c), previous, topCategories }
   })
 
   const path = scopePath(registry, place.code)
@@ -309,11 +355,12 @@ export function assemble(input: AssembleInput): TrendsReport {
     to,
     asOf: new Date(input.asOf).toISOString(),
     months,
+    ...(cut ? { through: new Date(input.asOf).toISOString() } : {}),
     ytd: {
       from: ytdFrom,
       to,
       current: ytdOf(input.ytd.reports, input.ytd.visits, ytdFrom, to),
-      lastYear: ytdOf(input.ytd.lastReports, input.ytd.lastVisits, addMonths(ytdFrom, -12), addMonths(to, -12)),
+      lastYear: cut ? fromSpan(cut.ytdLastYear, '', place) : ytdOf(input.ytd.lastReports, input.ytd.lastVisits, addMonths(ytdFrom, -12), addMonths(to, -12)),
     },
     units,
   }

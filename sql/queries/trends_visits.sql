@@ -5,9 +5,11 @@
 -- zero, which a GROUP BY here could not see). Weeks run Monday to Sunday in {tz} and belong to
 -- the month their Monday falls in; a household visited twice in a week counts once, a resent
 -- visit changes nothing.
--- A week is counted whole, also where it runs past the range's last day into the next month.
+-- A week is counted whole, also where it runs past the range's last day into the next month
+-- ({visits_end} = end + 7 days); a period cut inside a month (a base of the month under way)
+-- passes visits_end = end, counting its last week only so far, like the month it is compared with.
 -- Only visits to households with a key-population group count.
--- Params: tz; start, end: DateTime64(3, 'UTC') (end exclusive); first_day, end_day: Date (the
+-- Params: tz; start, end, visits_end: DateTime64(3, 'UTC') (exclusive ends); first_day, end_day: Date (the
 --   local first days of the first month and of the month after the last); whole: UInt8;
 --   scope_col, unit_col: Identifier; scope_code: String ('' for the city).
 SELECT
@@ -21,7 +23,7 @@ FROM
         {unit_col:Identifier} AS unit,
         uniqExact(household) AS households
     FROM visit_events FINAL
-    WHERE at >= {start:DateTime64(3, 'UTC')} AND at < {end:DateTime64(3, 'UTC')} + INTERVAL 7 DAY
+    WHERE at >= {start:DateTime64(3, 'UTC')} AND at < {visits_end:DateTime64(3, 'UTC')}
         AND toMonday(toTimeZone(at, {tz:String})) >= {first_day:Date}
         AND toMonday(toTimeZone(at, {tz:String})) < {end_day:Date}
         AND notEmpty(groups)

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_PASSWORD, DISPLAY_TOKEN, signIn, startTestApp, type SignedIn, type TestApp } from '../support/app.ts'
 import { slaTable } from '../../server/sla.ts'
-import { addMonths, monthOf, monthStart, monthRange, weeksIn } from '../../server/trends/report.ts'
+import { addMonths, monthOf, monthStart, monthRange, weeksBetween } from '../../server/trends/report.ts'
 import { localParts } from '../../server/live/localTime.ts'
 import type { PeriodFigures, TrendsReport } from '../../server/contracts/trends.ts'
 
@@ -118,14 +118,25 @@ function q(sorted: number[], p: number): number {
 }
 
 /** Every figure of one unit and month, from the raw events. */
-async function expected(month: string | [string, string], unit: string | null): Promise<Omit<PeriodFigures, 'keyHouseholds' | 'households' | 'visited'>> {
-  const [first, last] = Array.isArray(month) ? month : [month, month]
+/** A period: a month, months first…last, or an instant span [start, end) (a base cut inside a month). */
+type Period = string | [string, string] | { start: number; end: number }
+
+/** The bases of the month under way are cut at the same day and hour (同期). */
+function cutAt(month: string): { start: number; end: number } {
+  const elapsed = app.now() - monthStart(M0, TZ)
+  const start = monthStart(month, TZ)
+  return { start, end: Math.min(start + elapsed, monthStart(addMonths(month, 1), TZ)) }
+}
+
+async function expected(period: Period, unit: string | null): Promise<Omit<PeriodFigures, 'keyHouseholds' | 'households' | 'visited'>> {
+  const span = typeof period === 'object' && !Array.isArray(period) ? period : undefined
+  const [first, last] = span ? ['', ''] : Array.isArray(period) ? period : [period as string, period as string]
   const raw = await rows<Raw>(`SELECT report_id, community, toString(type) AS type, toString(toUnixTimestamp64Milli(at)) AS at_ms, category, reporter_role FROM report_events FINAL WHERE street = {s:String}`, { s: STREET })
   const byReport = new Map<string, Raw[]>()
   for (const r of raw) byReport.set(r.report_id, [...(byReport.get(r.report_id) ?? []), r])
   const sla = slaTable()
   const resolveSla = (cat: string) => sla.resolveMin[sla.categories.indexOf(cat)] ?? sla.defaultResolveMin
-  const inPeriod = (ms: number | undefined) => ms !== undefined && monthOf(ms, TZ) >= first && monthOf(ms, TZ) <= last
+  const inPeriod = (ms: number | undefined) => ms !== undefined && (span ? ms >= span.start && ms < span.end : monthOf(ms, TZ) >= first && monthOf(ms, TZ) <= last)
   const f = { reported: 0, categories: {} as Record<string, number>, mobile: 0, verified: 0, resolved: 0, overran: 0, closed: 0, closedOnTime: 0, reopened: 0, rejected: 0 }
   const verifyMin: number[] = []
   const resolveMin: number[] = []
@@ -182,11 +193,14 @@ const reportFigures = (f: PeriodFigures) => {
 describe('the monthly review against the raw events', () => {
   it('has every month of the range, each with the month before and the same month a year earlier', async () => {
     expect(report.months.map((m) => m.month)).toEqual([M1, M0])
+    // This month is under way: its bases are cut at the same day and hour; last month's are whole.
+    expect(monthOf(Date.parse(report.through!), TZ)).toBe(M0)
     for (const m of report.months) {
       const { month, prev, lastYear, ...figures } = m
+      const under = month === M0
       expect(reportFigures(figures)).toEqual(await expected(month, null))
-      expect(reportFigures(prev)).toEqual(await expected(addMonths(month, -1), null))
-      expect(reportFigures(lastYear)).toEqual(await expected(addMonths(month, -12), null))
+      expect(reportFigures(prev)).toEqual(await expected(under ? cutAt(addMonths(month, -1)) : addMonths(month, -1), null))
+      expect(reportFigures(lastYear)).toEqual(await expected(under ? cutAt(addMonths(month, -12)) : addMonths(month, -12), null))
     }
   })
 
@@ -208,7 +222,8 @@ describe('the monthly review against the raw events', () => {
     const ytdFrom = `${M0.slice(0, 4)}-01`
     expect(report.ytd.from).toBe(ytdFrom)
     expect(reportFigures(report.ytd.current)).toEqual(await expected([ytdFrom, M0], null))
-    expect(reportFigures(report.ytd.lastYear)).toEqual(await expected([addMonths(ytdFrom, -12), addMonths(M0, -12)], null))
+    const lastYearTo = cutAt(addMonths(M0, -12))
+    expect(reportFigures(report.ytd.lastYear)).toEqual(await expected({ start: monthStart(addMonths(ytdFrom, -12), TZ), end: lastYearTo.end }, null))
   })
 
   it('gives each community its last month, the month before and its most frequent categories', async () => {
@@ -216,7 +231,7 @@ describe('the monthly review against the raw events', () => {
     expect(report.units.map((u) => u.code)).toEqual(communities.map((c) => c.code))
     for (const u of report.units) {
       expect(reportFigures(u.month)).toEqual(await expected(M0, u.code))
-      expect(reportFigures(u.previous)).toEqual(await expected(M1, u.code))
+      expect(reportFigures(u.previous)).toEqual(await expected(cutAt(M1), u.code))
       const both = [await expected(M1, u.code), await expected(M0, u.code)]
       const totals: Record<string, number> = {}
       for (const e of both) for (const [c, n] of Object.entries(e.categories)) totals[c] = (totals[c] ?? 0) + n
@@ -236,22 +251,29 @@ describe('the monthly review against the raw events', () => {
       const back = (new Date(civil).getUTCDay() + 6) % 7
       return new Date(civil - back * DAY).toISOString().slice(0, 10)
     }
-    // Household-weeks whose week's Monday falls in first…last, ÷ the weeks of those months.
-    const visited = (first: string, last: string, unit: string | null) => {
+    const localDay = (ms: number) => {
+      const p = localParts(ms, TZ)
+      return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`
+    }
+    // Household-weeks whose week's Monday falls in the period (a cut period: visits up to its
+    // cut, Mondays up to its cut day), ÷ the weeks of the period.
+    const visitedIn = (firstDay: string, endDay: string, before: number, unit: string | null) => {
       const weeks = new Set(
         raw
-          .filter((v) => v.groups.length > 0 && (unit === null || v.community === unit))
+          .filter((v) => v.groups.length > 0 && (unit === null || v.community === unit) && Number(v.at_ms) < before)
           .map((v) => ({ v, monday: mondayOf(Number(v.at_ms)) }))
-          .filter(({ monday }) => monday.slice(0, 7) >= first && monday.slice(0, 7) <= last)
+          .filter(({ monday }) => monday >= firstDay && monday < endDay)
           .map(({ v, monday }) => `${monday}|${v.household}`),
       )
-      const n = weeksIn(first, last, TZ, app.now())
+      const n = weeksBetween(firstDay, endDay, TZ, app.now())
       return n > 0 ? Math.round(weeks.size / n) : 0
     }
+    const visited = (first: string, last: string, unit: string | null) => visitedIn(`${first}-01`, `${addMonths(last, 1)}-01`, Infinity, unit)
+    const visitedCut = (span: { start: number; end: number }, unit: string | null) => visitedIn(localDay(span.start), localDay(span.end + DAY), span.end, unit)
     for (const m of report.months) expect(m.visited, m.month).toBe(visited(m.month, m.month, null))
     expect(report.months[0]!.visited).toBeGreaterThan(0)
     for (const u of report.units) {
-      expect(u.previous.visited, u.code).toBe(visited(M1, M1, u.code))
+      expect(u.previous.visited, u.code).toBe(visitedCut(cutAt(M1), u.code))
       expect(u.month.visited, u.code).toBe(visited(M0, M0, u.code))
     }
     const ytdFrom = `${M0.slice(0, 4)}-01`
