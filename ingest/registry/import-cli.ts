@@ -23,17 +23,25 @@ const USAGE = `usage: npm run registry:import -- <places.csv | boundaries.geojso
   boundaries.geojson: a FeatureCollection; each feature has properties.code (a place in the registry)
                       and a Polygon or MultiPolygon geometry in [longitude, latitude]`
 
-async function importPlaces(file: string): Promise<number> {
-  let places
+/**
+ * The file read and checked by `parse` before the store is opened (or created): a missing file
+ * or one of the file's own mistakes is printed, named by file, and gives undefined.
+ */
+function readChecked<T>(file: string, parse: (text: string) => T, fileError: new (...args: never[]) => Error): T | undefined {
   try {
-    places = registryFromCsv(fs.readFileSync(file, 'utf8'))
+    return parse(fs.readFileSync(file, 'utf8'))
   } catch (e) {
-    if (e instanceof RegistryCsvError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (e instanceof fileError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
       console.error(`${file}: ${(e as Error).message}`)
-      return 1
+      return undefined
     }
     throw e
   }
+}
+
+async function importPlaces(file: string): Promise<number> {
+  const places = readChecked(file, registryFromCsv, RegistryCsvError)
+  if (!places) return 1
   const store = await createStore(loadConfig())
   try {
     await migrate(store.admin)
@@ -49,18 +57,9 @@ async function importPlaces(file: string): Promise<number> {
 }
 
 async function importBoundaries(file: string): Promise<number> {
-  let text: string
-  try {
-    text = fs.readFileSync(file, 'utf8')
-    // The file's own mistakes first, before the store is opened (or created).
-    boundariesFromGeoJson(text, () => true)
-  } catch (e) {
-    if (e instanceof BoundaryGeoJsonError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
-      console.error(`${file}: ${(e as Error).message}`)
-      return 1
-    }
-    throw e
-  }
+  // Any code passes here: which places exist is known only once the store is open.
+  const text = readChecked(file, (t) => (boundariesFromGeoJson(t, () => true), t), BoundaryGeoJsonError)
+  if (text === undefined) return 1
   const store = await createStore(loadConfig())
   try {
     await migrate(store.admin)

@@ -21,7 +21,6 @@ const en: typeof zhCN = {
     verified: 'Verified',
     dispatched: 'Dispatched',
     closed: 'Closed',
-    rejected: 'Rejected',
     vsYesterday: 'vs. yesterday',
   },
   response: {
@@ -29,7 +28,6 @@ const en: typeof zhCN = {
     p90: 'P90',
     onTime: '{pct}% on time',
     slaHint: 'Share of today’s completions within the service level',
-    stage: { verify: 'Verify', dispatch: 'Dispatch', resolve: 'Resolve', close: 'Close' },
   },
   ranking: {
     title: '{level} ranking · 7 days',
@@ -68,7 +66,6 @@ const en: typeof zhCN = {
   children: {
     level: { district: 'Districts', street: 'Streets', community: 'Communities', grid: 'Grids' },
   },
-  heatmap: { hour: '{h}:00' },
   overdueList: { title: 'Overdue', total: '{n} in all', verify: 'to verify', resolve: 'to resolve', over: '+', none: 'Nothing overdue' },
   ticker: { title: 'Live reports' },
   empty: 'No data',

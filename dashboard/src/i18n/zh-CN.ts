@@ -20,7 +20,6 @@ export default {
     verified: '今日核实',
     dispatched: '今日派遣',
     closed: '今日销号',
-    rejected: '今日退回',
     vsYesterday: '较昨日同时',
   },
   response: {
@@ -28,7 +27,6 @@ export default {
     p90: 'P90',
     onTime: '按时 {pct}%',
     slaHint: '今日完成中在处置时限内的比例',
-    stage: { verify: '核实', dispatch: '派遣', resolve: '办结', close: '销号' },
   },
   ranking: {
     title: '{level}排行 · 近7日',
@@ -67,7 +65,6 @@ export default {
   children: {
     level: { district: '各区县', street: '各街道', community: '各社区', grid: '各网格' },
   },
-  heatmap: { hour: '{h}时' },
   overdueList: { title: '超期督办', total: '共 {n} 件', verify: '待核实', resolve: '待办结', over: '已超', none: '暂无超期' },
   ticker: { title: '实时事件' },
   empty: '暂无数据',

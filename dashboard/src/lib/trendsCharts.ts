@@ -5,7 +5,7 @@
  * Line series need `loadLineCharts()` (lib/echarts.ts) before the first draw.
  */
 import type { Month, TrendsReport } from '@contracts/trends'
-import { MEASURES } from '@contracts/trendMeasures'
+import { MEASURES, type MeasureKey } from '@contracts/trendMeasures'
 import { FONT_STACK, type WallChartOption } from './echarts.ts'
 import { THEME } from './theme.ts'
 import type { ChartSpec } from '../composables/useEChart.ts'
@@ -133,31 +133,30 @@ const pctTooltip = (words: ChartWords) => (v: unknown) => (typeof v === 'number'
 /** A rate as a percentage for the axis, or a gap in the line (null) where its base is empty. */
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10000) / 100)
 
-/** On-time closure, rework and overrun rates per month (the shared measures' definitions). */
-export function closureRates(report: TrendsReport, words: ChartWords, measureName: (key: string) => string): ChartSpec {
+/** Rates per month as lines in percent, each a shared measure with its colour. */
+function rateLines(report: TrendsReport, words: ChartWords, measureName: (key: string) => string, lines: ReadonlyArray<[MeasureKey, string]>): ChartSpec {
   const base = frame(words, report)
   return spec({
     ...base,
     tooltip: { ...base.tooltip, valueFormatter: pctTooltip(words) },
     yAxis: pctAxis(words),
-    series: [
-      line(measureName('onTimeClosure'), THEME.good, report.months.map((m) => pct(MEASURES.onTimeClosure.value(m)))),
-      line(measureName('reworkRate'), THEME.overdue, report.months.map((m) => pct(MEASURES.reworkRate.value(m)))),
-      line(measureName('extensionRate'), THEME.open, report.months.map((m) => pct(MEASURES.extensionRate.value(m)))),
-    ],
+    series: lines.map(([key, colour]) => line(measureName(key), colour, report.months.map((m) => pct(MEASURES[key].value(m))))),
   })
+}
+
+/** On-time closure, rework and overrun rates per month (the shared measures' definitions). */
+export function closureRates(report: TrendsReport, words: ChartWords, measureName: (key: string) => string): ChartSpec {
+  return rateLines(report, words, measureName, [
+    ['onTimeClosure', THEME.good],
+    ['reworkRate', THEME.overdue],
+    ['extensionRate', THEME.open],
+  ])
 }
 
 /** Weekly key-population visit coverage and the mobile grid workers' share of reports. */
 export function coverageAndMobile(report: TrendsReport, words: ChartWords, measureName: (key: string) => string): ChartSpec {
-  const base = frame(words, report)
-  return spec({
-    ...base,
-    tooltip: { ...base.tooltip, valueFormatter: pctTooltip(words) },
-    yAxis: pctAxis(words),
-    series: [
-      line(measureName('coverage'), '#2fb3c9', report.months.map((m) => pct(MEASURES.coverage.value(m)))),
-      line(measureName('mobileShare'), '#b37feb', report.months.map((m) => pct(MEASURES.mobileShare.value(m)))),
-    ],
-  })
+  return rateLines(report, words, measureName, [
+    ['coverage', '#2fb3c9'],
+    ['mobileShare', '#b37feb'],
+  ])
 }

@@ -54,9 +54,3 @@ export function kpiFigure(def: KpiDef, month: PeriodFigures, prev: PeriodFigures
   return { def, value, mom: compare(def.unit, value, def.value(prev)), yoy: compare(def.unit, value, def.value(lastYear)) }
 }
 
-/** Whether a change reads as better, worse, or neither (volumes, or no change). */
-export function changeTone(delta: number | undefined, higherIsBetter: boolean | null): 'good' | 'bad' | 'news' | 'flat' {
-  if (delta === undefined || delta === 0) return 'flat'
-  if (higherIsBetter === null) return 'news'
-  return delta > 0 === higherIsBetter ? 'good' : 'bad'
-}

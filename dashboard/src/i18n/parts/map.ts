@@ -1,7 +1,6 @@
 /** UI strings of the wall's map panel, both locales (merged into the messages by ../index.ts). */
 const zhCN = {
   map: {
-    title: '辖区地图',
     /** Caption of the hex layer's colour scale. */
     legend: { w24h: '近24小时上报数', w7d: '近7天上报数' },
     loading: '地图加载中…',
@@ -12,7 +11,6 @@ const zhCN = {
 
 const en: typeof zhCN = {
   map: {
-    title: 'Area map',
     legend: { w24h: 'Reports, last 24 h', w7d: 'Reports, last 7 days' },
     loading: 'Loading the map…',
     noBoundaries: 'No boundaries for this area yet',
