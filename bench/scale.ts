@@ -2,9 +2,10 @@
  * `npm run bench:scale -- <events>` (default 10,000,000): how the read side grows with history.
  * Synthesises reports over the last 24 months in SQL (INSERT … SELECT FROM numbers(): four
  * events a report — reported, verified, resolved, closed — spread evenly over the demo
- * registry's micro-grids), then times the monthly trends report (city and one street, 12
- * months), the live hub's full load, its steady ticks and its window read. Prints figures;
- * asserts nothing. Uses a temp data dir, removed afterwards.
+ * registry's micro-grids), then times the review rollups' fold of that history and a pass after
+ * 10,000 more events, the monthly trends report (city and one street, 12 months) from the rollups
+ * and from report_current, the live hub's full load, its steady ticks and its window read.
+ * Prints figures; asserts nothing. Uses a temp data dir, removed afterwards.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -19,12 +20,13 @@ const N = Number(process.argv[2] ?? 10_000_000)
 const CHUNK = 2_000_000
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-scale-'))
 const gp = await startGridPulse(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry' }, {}), createLogger('scale', true))
+// The bench folds when it means to, not on the maintainer's timer.
+await gp.rollups.stop()
 const registry = gp.registry()
 const mgs = registry.places.filter((p) => p.level === 'micro_grid').map((p) => registry.microGridPath(p.code)!)
 const ms = (t: number) => `${Math.round(performance.now() - t)} ms`
 
-const t0 = performance.now()
-for (let off = 0; off < N; off += CHUNK) {
+const synth = async (off: number, n: number, total: number) =>
   await gp.store.admin.command({
     query: `INSERT INTO report_events (event_id, report_id, type, at, received_at, micro_grid, grid, community, street, district, category, channel, reporter_role, severity, department, note, source)
       SELECT concat('s', toString(number)), concat('S', toString(intDiv(number, 4))),
@@ -38,9 +40,9 @@ for (let off = 0; off < N; off += CHUNK) {
         'app', 'grid_worker', 1, '', '', 'scale'
       FROM numbers({off:UInt64}, {n:UInt64})`,
     query_params: {
-      total: N,
+      total,
       off,
-      n: Math.min(CHUNK, N - off),
+      n,
       k: mgs.length,
       mg: mgs.map((m) => m.micro_grid),
       grid: mgs.map((m) => m.grid),
@@ -49,20 +51,32 @@ for (let off = 0; off < N; off += CHUNK) {
       di: mgs.map((m) => m.district),
     },
   })
-}
+const t0 = performance.now()
+for (let off = 0; off < N; off += CHUNK) await synth(off, Math.min(CHUNK, N - off), N)
 console.log(`synthesised ${N.toLocaleString('en')} events (${(N / 4).toLocaleString('en')} reports, 24 months) in ${ms(t0)}`)
 
-for (const scope of ['city', 'street:qingbaijiang.dawan'] as const) {
-  const runs: string[] = []
-  for (let i = 0; i < 3; i++) {
-    const src = trendsSource({ reader: gp.store.reports, registry: gp.registry, sla: () => slaTable(), tz: 'Asia/Shanghai' })
-    const t = performance.now()
-    await src.report(scope, addMonths(src.currentMonth(), -11), src.currentMonth())
-    runs.push(ms(t))
-  }
-  console.log(`monthly trends, 12 months, ${scope}: ${runs.join(', ')} (first run cold)`)
-}
 let t = performance.now()
+await gp.rollups.fold()
+console.log(`review rollups, fold of the whole history: ${ms(t)}`)
+// 10,000 more events (ids after the history's: new reports), the newest of all.
+await synth(N, 10_000, N + 10_000)
+t = performance.now()
+await gp.rollups.fold()
+console.log(`review rollups, a pass after 10,000 more events: ${ms(t)}`)
+
+for (const scope of ['city', 'street:qingbaijiang.dawan'] as const) {
+  for (const [label, rollups] of [['rollups', gp.rollups], ['report_current', undefined]] as const) {
+    const runs: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const src = trendsSource({ reader: gp.store.reports, rollups, registry: gp.registry, sla: () => slaTable(), tz: 'Asia/Shanghai' })
+      const t = performance.now()
+      await src.report(scope, addMonths(src.currentMonth(), -11), src.currentMonth())
+      runs.push(ms(t))
+    }
+    console.log(`monthly trends, 12 months, ${scope}, from ${label}: ${runs.join(', ')} (first run cold)`)
+  }
+}
+t = performance.now()
 await gp.hub.reload()
 console.log(`live hub full load: ${ms(t)} (${gp.hub.stats.reportsInMemory.toLocaleString('en')} reports in memory)`)
 const ticks: string[] = []

@@ -29,6 +29,7 @@ import { createApp } from './app.ts'
 import { createLogger, type Logger } from './log.ts'
 import { GeoService } from './geo.ts'
 import { trendsSource } from './trends/report.ts'
+import { TrendsRollups, registerRollupMetrics } from './trends/rollups.ts'
 import { startDemo, type DemoHandle } from './demo.ts'
 
 export interface GridPulse {
@@ -37,6 +38,9 @@ export interface GridPulse {
   store: Store
   ingest: Ingest
   hub: LiveHub
+  rollups: TrendsRollups
+  /** The SLA in force (admins change it). */
+  sla: SlaStore
   registry: () => Registry
   /** Secrets made at this start, to print once. */
   firstStart: FirstStart
@@ -94,6 +98,8 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     now: opts.now,
   })
   registerHubMetrics(metrics, hub)
+  const rollups = new TrendsRollups({ client: store.rollups, tz: config.tz, sla: () => sla.table(), log })
+  registerRollupMetrics(metrics, rollups)
   ingest.onTicker((items) => hub.onTicker(items))
   ingest.onStored(() => hub.markDirty())
   await hub.seedTicker()
@@ -113,7 +119,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     },
     registry: getRegistry,
     geo: new GeoService(store.reader, getRegistry),
-    trends: trendsSource({ reader: store.reports, registry: getRegistry, sla: () => sla.table(), tz: config.tz, now: opts.now }),
+    trends: trendsSource({ reader: store.reports, rollups, registry: getRegistry, sla: () => sla.table(), tz: config.tz, now: opts.now }),
     maxBodyBytes: config.ingest.maxBodyBytes,
     metrics,
     metricsToken: config.metricsToken,
@@ -128,6 +134,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     server.listen(config.port, config.host, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
+  rollups.start()
   const url = `http://localhost:${port}`
   ready = true
 
@@ -149,6 +156,8 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     store,
     ingest,
     hub,
+    rollups,
+    sla,
     registry: getRegistry,
     firstStart,
     demo,
@@ -158,6 +167,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
       ready = false
       await demo?.stop()
       await hub.stop()
+      await rollups.stop()
       io.disconnectSockets(true)
       await new Promise<void>((resolve) => {
         io.close(() => resolve())

@@ -28,6 +28,13 @@ export type QueryName =
   | 'live_spike_baseline'
   | 'trends_reports'
   | 'trends_visits'
+  | 'trends_fold_reports'
+  | 'trends_fold_visit_sets'
+  | 'trends_fold_visit_weeks'
+  | 'trends_rollup_reports'
+  | 'trends_rollup_visits'
+  | 'rollup_state'
+  | 'report_count'
 
 const cache = new Map<QueryName, string>()
 

@@ -25,6 +25,8 @@ export interface Store {
   admin: ClickHouseClient
   /** Leaders' reviews and their exports: heavy reads that must not hold up the live hub's ticks. */
   reports: ClickHouseClient
+  /** The review rollups' maintainer: long folds that must not hold up reviews or the wall. */
+  rollups: ClickHouseClient
   engine: 'embedded' | 'server'
   close(): Promise<void>
 }
@@ -51,15 +53,16 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     fs.mkdirSync(dir, { recursive: true })
     make = () => embeddedClient(dir)
   }
-  const [writer, reader, admin, reports] = [await make(), await make(), await make(), await make()]
+  const [writer, reader, admin, reports, rollups] = [await make(), await make(), await make(), await make(), await make()]
   return {
     writer,
     reader,
     admin,
     reports,
+    rollups,
     engine: opts.clickhouseUrl ? 'server' : 'embedded',
     async close() {
-      await Promise.allSettled([writer.close(), reader.close(), admin.close(), reports.close()])
+      await Promise.allSettled([writer.close(), reader.close(), admin.close(), reports.close(), rollups.close()])
     },
   }
 }

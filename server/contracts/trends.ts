@@ -81,10 +81,16 @@ export interface TrendsReport {
   months: Array<TrendMonth & { prev: PeriodFigures; lastYear: PeriodFigures }>
   /**
    * Set when `to` is the month under way (ISO instant of the data): its 环比 and 同比 bases, the
-   * units' `previous` and last year's year to date are then cut at the same day and hour (同期),
-   * not whole months.
+   * units' `previous` and last year's year to date are then cut at the same day and hour (同期,
+   * through the end of that local hour), not whole months.
    */
   through?: string
+  /**
+   * Where the figures were read: `rollups` (maintained sums, a few seconds behind the events;
+   * percentiles within 1%) or `events` (report_current, while the rollups are folded).
+   */
+  source: 'rollups' | 'events'
+
   /** Same period to date: January to `to` of `to`'s year, and the same months a year earlier. */
   ytd: { from: Month; to: Month; current: PeriodFigures; lastYear: PeriodFigures }
   /** The child units (their last month and the month before). Rank with `rankUnits`. */

@@ -15,6 +15,7 @@ import { chTime, sql } from '../../sql/queries.ts'
 import type { SlaTable } from '../sla.ts'
 import { localParts, localDayStart } from '../live/localTime.ts'
 import { scopePath } from '../live/snapshots.ts'
+import { histQuantiles } from './histogram.ts'
 
 /** The longest range one request may ask for. */
 export const MAX_MONTHS = 36
@@ -120,6 +121,8 @@ export interface SpanRows {
 
 export interface TrendsDeps {
   reader: ClickHouseClient
+  /** When ready, reviews are read from the rollups (migration 008); else from report_current. */
+  rollups?: { ready(): boolean }
   registry: () => Registry
   sla: () => SlaTable
   tz: string
@@ -189,21 +192,38 @@ export function trendsSource(deps: TrendsDeps): TrendsSource {
   }
 }
 
-async function readTrends(deps: TrendsDeps, scope: Scope, from: Month, to: Month, asOf: number): Promise<TrendsReport> {
-  const parsed = parseScope(scope)!
-  const registry = deps.registry()
-  const sla = deps.sla()
-  const scopeCol = parsed.level === 'city' ? 'district' : parsed.level
-  const unitCol = CHILD_LEVEL[parsed.level]
-  const base = {
-    tz: deps.tz,
-    scope_col: scopeCol,
-    scope_code: parsed.code,
-    unit_col: unitCol,
-    categories: sla.categories,
-    resolve_min: sla.resolveMin,
-    default_resolve_min: sla.defaultResolveMin,
-  }
+/**
+ * Where a base of the month under way ends (同期): as far into `month` as `asOf` is into `to`,
+ * rounded up to the end of that local hour (the rollups keep hours), and never past the month.
+ */
+export function cutOf(month: Month, to: Month, asOf: number, tz: string): number {
+  const at = monthStart(month, tz) + (asOf - monthStart(to, tz))
+  const day = localDayStart(at, tz)
+  return Math.min(day + Math.ceil((at - day) / HOUR_MS) * HOUR_MS, monthStart(addMonths(month, 1), tz))
+}
+
+const HOUR_MS = 3_600_000
+
+/** Reads the rows a review needs; from report_current and visit_events, or from the rollups. */
+interface SpanReader {
+  /** Months first…last, per month (whole = false) or as one period. */
+  months(first: Month, last: Month, whole: boolean): Promise<{ reports: ReportRow[]; visits: VisitRow[] }>
+  /** From a month's start to `end`, an instant inside a later or the same month (a cut base). */
+  cut(start: number, end: number): Promise<{ reports: ReportRow[]; visits: VisitRow[] }>
+}
+
+interface ScopeParams {
+  tz: string
+  scope_col: string
+  scope_code: string
+  unit_col: string
+  categories: string[]
+  resolve_min: number[]
+  default_resolve_min: number
+}
+
+/** The raw reader: one grouped pass over report_current (and visit_events) per period. */
+function eventsReader(deps: TrendsDeps, base: ScopeParams): SpanReader {
   const readSpan = async <T>(name: 'trends_reports' | 'trends_visits', start: number, end: number, whole: boolean, cutAtEnd = false) =>
     (
       await deps.reader.query({
@@ -222,38 +242,153 @@ async function readTrends(deps: TrendsDeps, scope: Scope, from: Month, to: Month
         format: 'JSONEachRow',
       })
     ).json<T>()
-  const read = <T>(name: 'trends_reports' | 'trends_visits', first: Month, last: Month, whole: boolean) =>
-    readSpan<T>(name, monthStart(first, deps.tz), monthStart(addMonths(last, 1), deps.tz), whole)
-  /** `from`…`end` as one period, cut at `end` (an instant inside a month). */
+  return {
+    async months(first, last, whole) {
+      const start = monthStart(first, deps.tz)
+      const end = monthStart(addMonths(last, 1), deps.tz)
+      return { reports: await readSpan<ReportRow>('trends_reports', start, end, whole), visits: await readSpan<VisitRow>('trends_visits', start, end, whole) }
+    },
+    async cut(start, end) {
+      return { reports: await readSpan<ReportRow>('trends_reports', start, end, true), visits: await readSpan<VisitRow>('trends_visits', start, end, true, true) }
+    },
+  }
+}
+
+/** A row of trends_rollup_reports: a ReportRow with histograms where the percentiles go. */
+type RollupRow = Omit<ReportRow, 'verify_q' | 'resolve_q'> & { verify_hist: Record<string, Num>; resolve_hist: Record<string, Num> }
+
+function fromRollup(r: RollupRow): ReportRow {
+  const { verify_hist, resolve_hist, ...rest } = r
+  return { ...rest, verify_q: histQuantiles(verify_hist, [0.5, 0.9]), resolve_q: histQuantiles(resolve_hist, [0.5, 0.9]) }
+}
+
+/** Sums visit rows of the same unit (the whole weeks from the rollups and a week cut short). */
+function addVisits(a: VisitRow[], b: VisitRow[]): VisitRow[] {
+  const out = new Map<string, number>()
+  for (const v of [...a, ...b]) out.set(v.unit, (out.get(v.unit) ?? 0) + Number(v.household_weeks))
+  return [...out].map(([unit, n]) => ({ month: 'all', unit, household_weeks: n }))
+}
+
+/** The Monday (YYYY-MM-DD) of the week holding local date `day`. */
+function mondayOf(day: string): string {
+  const t = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)))
+  return new Date(t - ((new Date(t).getUTCDay() + 6) % 7) * DAY_MS).toISOString().slice(0, 10)
+}
+
+/**
+ * The rollup reader (migration 008): months and hours from trends_monthly/trends_hourly, whole
+ * weeks from visit_weeks; only the week a cut base ends in is read from visit_events.
+ */
+function rollupReader(deps: TrendsDeps, base: ScopeParams, scopeLevel: string, childLevel: string): SpanReader {
+  const reports = async (firstMonth: Month, lastMonth: Month, hoursFrom: number, hoursTo: number, whole: boolean) =>
+    (
+      await (
+        await deps.reader.query({
+          query: sql('trends_rollup_reports'),
+          query_params: {
+            level: childLevel,
+            parent: base.scope_code,
+            first_month: `${firstMonth}-01`,
+            last_month: `${lastMonth}-01`,
+            hours_from: chTime(hoursFrom),
+            hours_to: chTime(hoursTo),
+            whole: whole ? 1 : 0,
+          },
+          format: 'JSONEachRow',
+        })
+      ).json<RollupRow>()
+    ).map(fromRollup)
+  const visits = async (firstDay: string, endDay: string, whole: boolean) =>
+    (
+      await deps.reader.query({
+        query: sql('trends_rollup_visits'),
+        query_params: { scope_level: scopeLevel, level: childLevel, scope_code: base.scope_code, first_day: firstDay, end_day: endDay, whole: whole ? 1 : 0 },
+        format: 'JSONEachRow',
+      })
+    ).json<VisitRow>()
+  return {
+    async months(first, last, whole) {
+      return {
+        reports: await reports(first, last, 0, 0, whole),
+        visits: await visits(`${first}-01`, `${addMonths(last, 1)}-01`, whole),
+      }
+    },
+    async cut(start, end) {
+      const first = monthOf(start, deps.tz)
+      const endMonth = monthOf(end, deps.tz)
+      const atMonthStart = monthStart(endMonth, deps.tz) === end
+      // Whole months before the cut's month, and that month's hours up to the cut.
+      const rows = await reports(first, addMonths(endMonth, -1), atMonthStart ? 0 : monthStart(endMonth, deps.tz), atMonthStart ? 0 : end, true)
+      // Weeks whose Monday is from the first day to the cut day: whole ones from the rollups, the last one up to the cut.
+      const firstDay = localDate(start, deps.tz)
+      const lastMonday = mondayOf(localDate(end, deps.tz))
+      let vs = await visits(firstDay, lastMonday, true)
+      if (lastMonday >= firstDay) {
+        const mondayStart = localDayStart(Date.UTC(Number(lastMonday.slice(0, 4)), Number(lastMonday.slice(5, 7)) - 1, Number(lastMonday.slice(8, 10)), 12), deps.tz)
+        const partial = await (
+          await deps.reader.query({
+            query: sql('trends_visits'),
+            query_params: {
+              ...base,
+              whole: 1,
+              start: chTime(mondayStart),
+              end: chTime(end),
+              visits_end: chTime(end),
+              first_day: lastMonday,
+              end_day: localDate(end + DAY_MS, deps.tz),
+            },
+            format: 'JSONEachRow',
+          })
+        ).json<VisitRow>()
+        vs = addVisits(vs, partial)
+      }
+      return { reports: rows, visits: vs }
+    },
+  }
+}
+
+async function readTrends(deps: TrendsDeps, scope: Scope, from: Month, to: Month, asOf: number): Promise<TrendsReport> {
+  const parsed = parseScope(scope)!
+  const registry = deps.registry()
+  const sla = deps.sla()
+  const scopeCol = parsed.level === 'city' ? 'district' : parsed.level
+  const unitCol = CHILD_LEVEL[parsed.level]
+  const base: ScopeParams = {
+    tz: deps.tz,
+    scope_col: scopeCol,
+    scope_code: parsed.code,
+    unit_col: unitCol,
+    categories: sla.categories,
+    resolve_min: sla.resolveMin,
+    default_resolve_min: sla.defaultResolveMin,
+  }
+  const source = deps.rollups?.ready() ? 'rollups' : 'events'
+  const reader = source === 'rollups' ? rollupReader(deps, base, parsed.level, unitCol) : eventsReader(deps, base)
+  /** `start`…`end` as one period, cut at `end` (an instant inside a month). */
   const span = async (start: number, end: number): Promise<SpanRows> => ({
-    reports: await readSpan<ReportRow>('trends_reports', start, end, true),
-    visits: await readSpan<VisitRow>('trends_visits', start, end, true, true),
+    ...(await reader.cut(start, end)),
     weeks: weeksBetween(localDate(start, deps.tz), localDate(end + DAY_MS, deps.tz), deps.tz, asOf),
   })
   const ytdFrom = `${to.slice(0, 4)}-01`
   // Every month any figure needs: the range and the month before it, the year-to-date, and all of them a year earlier.
   const first = addMonths(from < ytdFrom ? from : ytdFrom, -13)
-  const monthly = { reports: await read<ReportRow>('trends_reports', first, to, false), visits: await read<VisitRow>('trends_visits', first, to, false) }
-  const ytd = {
-    reports: await read<ReportRow>('trends_reports', ytdFrom, to, true),
-    visits: await read<VisitRow>('trends_visits', ytdFrom, to, true),
-    lastReports: await read<ReportRow>('trends_reports', addMonths(ytdFrom, -12), addMonths(to, -12), true),
-    lastVisits: await read<VisitRow>('trends_visits', addMonths(ytdFrom, -12), addMonths(to, -12), true),
-  }
+  const monthly = await reader.months(first, to, false)
+  const ytdNow = await reader.months(ytdFrom, to, true)
+  const ytdLast = await reader.months(addMonths(ytdFrom, -12), addMonths(to, -12), true)
+  const ytd = { reports: ytdNow.reports, visits: ytdNow.visits, lastReports: ytdLast.reports, lastVisits: ytdLast.visits }
   // A month under way is compared with the same stretch of its bases — the month before and the
   // same month a year ago up to the same day and hour, last year's year to date up to the same
-  // instant — not with whole months (同期): early in a month, whole months would dwarf it.
+  // hour — not with whole months (同期): early in a month, whole months would dwarf it.
   let partial: AssembleInput['partial']
   if (to === monthOf(asOf, deps.tz)) {
-    const elapsed = asOf - monthStart(to, deps.tz)
-    const cut = (month: Month) => Math.min(monthStart(month, deps.tz) + elapsed, monthStart(addMonths(month, 1), deps.tz))
+    const cut = (month: Month) => cutOf(month, to, asOf, deps.tz)
     partial = {
       prev: await span(monthStart(addMonths(to, -1), deps.tz), cut(addMonths(to, -1))),
       lastYear: await span(monthStart(addMonths(to, -12), deps.tz), cut(addMonths(to, -12))),
       ytdLastYear: await span(monthStart(addMonths(ytdFrom, -12), deps.tz), cut(addMonths(to, -12))),
     }
   }
-  return assemble({ registry, scope, from, to, tz: deps.tz, asOf, monthly, ytd, partial })
+  return { ...assemble({ registry, scope, from, to, tz: deps.tz, asOf, monthly, ytd, partial }), source }
 }
 
 export interface AssembleInput {
@@ -309,7 +444,7 @@ function figures(row: ReportRow | undefined, visits: VisitRow | undefined, place
 }
 
 /** Slices the grouped rows into the report: months with their bases, the year to date, the units. Pure. */
-export function assemble(input: AssembleInput): TrendsReport {
+export function assemble(input: AssembleInput): Omit<TrendsReport, 'source'> {
   const { registry, scope, from, to } = input
   const parsed = parseScope(scope)!
   const place = parsed.level === 'city' ? registry.places.find((p) => p.level === 'city')! : registry.byCode.get(parsed.code)!

@@ -3,14 +3,16 @@
  * reopened and a rejected report, reports on both sides of a month boundary in Asia/Shanghai,
  * last year's months, weekly visits — and every figure of GET /api/v1/trends checked against
  * figures computed here from the raw events (report_events and visit_events, read with FINAL),
- * not through report_state or the trends queries. Percentiles are checked on months with few
- * enough durations to know them exactly.
+ * not through report_state or the trends queries. The API reads the rollups (migration 008); the
+ * same review read from report_current (what is served while the rollups are folded) is checked
+ * too. Percentiles are checked on months with few enough durations to know them exactly: those
+ * read from report_current must be exact, those from the rollups' histograms within 1%.
  * Fixture: GridPulse with the demo registry and no events; the app's clock is local noon today.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_PASSWORD, DISPLAY_TOKEN, signIn, startTestApp, type SignedIn, type TestApp } from '../support/app.ts'
 import { slaTable } from '../../server/sla.ts'
-import { addMonths, monthOf, monthStart, monthRange, weeksBetween } from '../../server/trends/report.ts'
+import { addMonths, monthOf, monthStart, monthRange, trendsSource, weeksBetween } from '../../server/trends/report.ts'
 import { localParts } from '../../server/live/localTime.ts'
 import type { PeriodFigures, TrendsReport } from '../../server/contracts/trends.ts'
 
@@ -21,6 +23,8 @@ const DAY = 24 * HOUR
 let app: TestApp
 let admin: SignedIn
 let report: TrendsReport
+/** The same review read from report_current, not the rollups. */
+let fromEvents: TrendsReport
 let seq = 0
 let M0: string
 let M1: string
@@ -52,7 +56,12 @@ beforeAll(async () => {
   const m1 = monthStart(M1, TZ)
   const m0 = monthStart(M0, TZ)
   const y1 = monthStart(addMonths(M1, -12), TZ)
+  // Last month's base of this month ends at the same day and hour, through the end of that hour.
+  const cut = Math.min(Math.ceil((m1 + (now - m0)) / HOUR) * HOUR, m0)
   const events = [
+    // Either side of that cut: the first is in last month's base, the second is not (both in last month).
+    ...lifecycle(mgA, 'illegal_ads', cut - 0.5 * HOUR, [['verified', cut - 0.25 * HOUR]]),
+    ...lifecycle(mgB, 'illegal_ads', cut + 0.5 * HOUR - (cut === m0 ? HOUR : 0), []),
     // Community A, last month: closed in time; resolved late (clutter: 2 days) and closed late; reopened and closed again.
     ...lifecycle(mgA, 'clutter', m1 + 2 * DAY + 10 * HOUR, [['verified', m1 + 2 * DAY + 10.5 * HOUR], ['resolved', m1 + 2 * DAY + 12 * HOUR], ['closed', m1 + 2 * DAY + 13 * HOUR]]),
     ...lifecycle(mgA, 'clutter', m1 + 4 * DAY, [['verified', m1 + 4 * DAY + HOUR], ['resolved', m1 + 7 * DAY], ['closed', m1 + 7.5 * DAY]]),
@@ -87,6 +96,9 @@ beforeAll(async () => {
     visit('h3', m1 + 8 * DAY, elsewhere),
     visit('h4', m0 - HOUR, mgA),
     visit('h4', m0 + HOUR, mgA),
+    // In the week of last month's cut: h6 before it (in the base), h7 after it.
+    visit('h6', cut - 2 * HOUR, mgB),
+    visit('h7', Math.min(cut + HOUR, m0 - HOUR / 2), mgA),
     { ...visit('h5', m1 + 8 * DAY, mgB), groups: [] },
   ]
   expect((await app.post('visits', visits)).body.accepted).toBe(visits.length)
@@ -94,6 +106,7 @@ beforeAll(async () => {
   const res = await fetch(`${app.url}/api/v1/trends?scope=street:${STREET}&from=${M1}&to=${M0}`, { headers: { cookie: admin.cookie } })
   expect(res.status).toBe(200)
   report = (await res.json()) as TrendsReport
+  fromEvents = await trendsSource({ reader: app.store.reports, registry: app.registry, sla: () => slaTable(), tz: TZ, now: app.now }).report(`street:${STREET}`, M1, M0)
 })
 
 afterAll(async () => {
@@ -121,11 +134,12 @@ function q(sorted: number[], p: number): number {
 /** A period: a month, months first…last, or an instant span [start, end) (a base cut inside a month). */
 type Period = string | [string, string] | { start: number; end: number }
 
-/** The bases of the month under way are cut at the same day and hour (同期). */
+/** The bases of the month under way are cut at the same day and hour, through the end of that hour (同期). */
 function cutAt(month: string): { start: number; end: number } {
   const elapsed = app.now() - monthStart(M0, TZ)
   const start = monthStart(month, TZ)
-  return { start, end: Math.min(start + elapsed, monthStart(addMonths(month, 1), TZ)) }
+  // Asia/Shanghai is a whole number of hours from UTC: its hours end where UTC's do.
+  return { start, end: Math.min(Math.ceil((start + elapsed) / HOUR) * HOUR, monthStart(addMonths(month, 1), TZ)) }
 }
 
 async function expected(period: Period, unit: string | null): Promise<Omit<PeriodFigures, 'keyHouseholds' | 'households' | 'visited'>> {
@@ -190,24 +204,47 @@ const reportFigures = (f: PeriodFigures) => {
   return rest
 }
 
+const PERCENTILES = ['verifyP50', 'verifyP90', 'resolveP50', 'resolveP90'] as const
+/**
+ * `actual` has the figures of `expected`: counts exactly; percentiles exactly when read from
+ * report_current, within 1% (and the rounding to 0.1) when read from the rollups' histograms.
+ */
+function expectFigures(actual: PeriodFigures, expectedFigures: Awaited<ReturnType<typeof expected>>, source: TrendsReport['source'], label = '') {
+  const got = reportFigures(actual)
+  if (source === 'events') return expect(got, label).toEqual(expectedFigures)
+  const strip = (f: Record<string, unknown>) => Object.fromEntries(Object.entries(f).filter(([k]) => !(PERCENTILES as readonly string[]).includes(k)))
+  expect(strip(got), label).toEqual(strip(expectedFigures))
+  for (const k of PERCENTILES) {
+    expect(k in got, `${label} ${k}`).toBe(k in expectedFigures)
+    if (expectedFigures[k] !== undefined) expect(Math.abs(got[k]! - expectedFigures[k]), `${label} ${k}: ${got[k]} vs ${expectedFigures[k]}`).toBeLessThanOrEqual(expectedFigures[k] * 0.01 + 0.05)
+  }
+}
+
 describe('the monthly review against the raw events', () => {
+  it('is read from the rollups once they are folded, and from report_current before', () => {
+    expect(report.source).toBe('rollups')
+    expect(fromEvents.source).toBe('events')
+  })
+
   it('has every month of the range, each with the month before and the same month a year earlier', async () => {
-    expect(report.months.map((m) => m.month)).toEqual([M1, M0])
-    // This month is under way: its bases are cut at the same day and hour; last month's are whole.
-    expect(monthOf(Date.parse(report.through!), TZ)).toBe(M0)
-    for (const m of report.months) {
-      const { month, prev, lastYear, ...figures } = m
-      const under = month === M0
-      expect(reportFigures(figures)).toEqual(await expected(month, null))
-      expect(reportFigures(prev)).toEqual(await expected(under ? cutAt(addMonths(month, -1)) : addMonths(month, -1), null))
-      expect(reportFigures(lastYear)).toEqual(await expected(under ? cutAt(addMonths(month, -12)) : addMonths(month, -12), null))
+    for (const r of [report, fromEvents]) {
+      expect(r.months.map((m) => m.month)).toEqual([M1, M0])
+      // This month is under way: its bases are cut at the same day and hour; last month's are whole.
+      expect(monthOf(Date.parse(r.through!), TZ)).toBe(M0)
+      for (const m of r.months) {
+        const { month, prev, lastYear, ...figures } = m
+        const under = month === M0
+        expectFigures(figures, await expected(month, null), r.source, `${r.source} ${month}`)
+        expectFigures(prev, await expected(under ? cutAt(addMonths(month, -1)) : addMonths(month, -1), null), r.source, `${r.source} ${month} prev`)
+        expectFigures(lastYear, await expected(under ? cutAt(addMonths(month, -12)) : addMonths(month, -12), null), r.source, `${r.source} ${month} last year`)
+      }
     }
   })
 
   it('puts each step in the local month it happened in, and counts a resend and a late report once', () => {
     const [last, now] = report.months
     // Reported 30 minutes before this month began (local time) → last month; resolved after → this month.
-    expect(last!.reported).toBe(6) // three in A, the rejected one, the one before midnight, the late one
+    expect(last!.reported).toBe(8) // three in A, the rejected one, the one before midnight, the late one, the two at the cut
     expect(now!.reported).toBe(2)
     expect(now!.resolved).toBe(1)
     // Overran: the clutter report resolved after 3 days, and the parking report whose second
@@ -220,18 +257,24 @@ describe('the monthly review against the raw events', () => {
 
   it('gives the year to date and the same months a year earlier', async () => {
     const ytdFrom = `${M0.slice(0, 4)}-01`
-    expect(report.ytd.from).toBe(ytdFrom)
-    expect(reportFigures(report.ytd.current)).toEqual(await expected([ytdFrom, M0], null))
-    const lastYearTo = cutAt(addMonths(M0, -12))
-    expect(reportFigures(report.ytd.lastYear)).toEqual(await expected({ start: monthStart(addMonths(ytdFrom, -12), TZ), end: lastYearTo.end }, null))
+    for (const r of [report, fromEvents]) {
+      expect(r.ytd.from).toBe(ytdFrom)
+      expectFigures(r.ytd.current, await expected([ytdFrom, M0], null), r.source, r.source)
+      const lastYearTo = cutAt(addMonths(M0, -12))
+      expectFigures(r.ytd.lastYear, await expected({ start: monthStart(addMonths(ytdFrom, -12), TZ), end: lastYearTo.end }, null), r.source, r.source)
+    }
   })
 
   it('gives each community its last month, the month before and its most frequent categories', async () => {
     const communities = app.registry().children(STREET)
-    expect(report.units.map((u) => u.code)).toEqual(communities.map((c) => c.code))
-    for (const u of report.units) {
-      expect(reportFigures(u.month)).toEqual(await expected(M0, u.code))
-      expect(reportFigures(u.previous)).toEqual(await expected(cutAt(M1), u.code))
+    for (const r of [report, fromEvents]) expect(r.units.map((u) => u.code)).toEqual(communities.map((c) => c.code))
+    for (const u of fromEvents.units) {
+      const fromRollups = report.units.find((x) => x.code === u.code)!
+      expect(fromRollups.topCategories).toEqual(u.topCategories)
+      for (const [r, unit] of [[fromEvents, u], [report, fromRollups]] as const) {
+        expectFigures(unit.month, await expected(M0, u.code), r.source, `${r.source} ${u.code}`)
+        expectFigures(unit.previous, await expected(cutAt(M1), u.code), r.source, `${r.source} ${u.code} previous`)
+      }
       const both = [await expected(M1, u.code), await expected(M0, u.code)]
       const totals: Record<string, number> = {}
       for (const e of both) for (const [c, n] of Object.entries(e.categories)) totals[c] = (totals[c] ?? 0) + n
@@ -270,15 +313,20 @@ describe('the monthly review against the raw events', () => {
     }
     const visited = (first: string, last: string, unit: string | null) => visitedIn(`${first}-01`, `${addMonths(last, 1)}-01`, Infinity, unit)
     const visitedCut = (span: { start: number; end: number }, unit: string | null) => visitedIn(localDay(span.start), localDay(span.end + DAY), span.end, unit)
-    for (const m of report.months) expect(m.visited, m.month).toBe(visited(m.month, m.month, null))
-    expect(report.months[0]!.visited).toBeGreaterThan(0)
-    for (const u of report.units) {
-      expect(u.previous.visited, u.code).toBe(visitedCut(cutAt(M1), u.code))
-      expect(u.month.visited, u.code).toBe(visited(M0, M0, u.code))
-    }
     const ytdFrom = `${M0.slice(0, 4)}-01`
-    expect(report.ytd.current.visited).toBe(visited(ytdFrom, M0, null))
-    expect(report.months[0]!.keyHouseholds).toBe(app.registry().byCode.get(STREET)!.keyHouseholds)
+    for (const r of [report, fromEvents]) {
+      for (const m of r.months) {
+        expect(m.visited, `${r.source} ${m.month}`).toBe(visited(m.month, m.month, null))
+        expect(m.prev.visited, `${r.source} ${m.month} prev`).toBe(m.month === M0 ? visitedCut(cutAt(M1), null) : visited(addMonths(m.month, -1), addMonths(m.month, -1), null))
+      }
+      expect(r.months[0]!.visited).toBeGreaterThan(0)
+      for (const u of r.units) {
+        expect(u.previous.visited, `${r.source} ${u.code}`).toBe(visitedCut(cutAt(M1), u.code))
+        expect(u.month.visited, `${r.source} ${u.code}`).toBe(visited(M0, M0, u.code))
+      }
+      expect(r.ytd.current.visited, r.source).toBe(visited(ytdFrom, M0, null))
+      expect(r.months[0]!.keyHouseholds).toBe(app.registry().byCode.get(STREET)!.keyHouseholds)
+    }
   })
 
   it('refuses a display token, a bad range and a scope outside the caller’s', async () => {

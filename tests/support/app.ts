@@ -24,7 +24,7 @@ export interface TestApp extends GridPulse {
   /** The app's clock: real time shifted so "today" started 12 hours ago (or `localTime`), whenever tests run. */
   now: () => number
   post(kind: 'reports' | 'visits', body: unknown, opts?: { key?: string | null; ndjson?: boolean }): Promise<{ status: number; body: IngestResult & { error?: string }; headers: Headers }>
-  /** Waits until every acknowledged event is in the store, then recomputes the live figures. */
+  /** Waits until every acknowledged event is in the store, then recomputes the live figures and folds the review rollups. */
   settle(): Promise<void>
   stopAndClean(): Promise<void>
 }
@@ -71,7 +71,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     },
     async settle() {
       await gp.ingest.drain()
-      await gp.hub.refresh()
+      await Promise.all([gp.hub.refresh(), gp.rollups.fold()])
     },
     async stopAndClean() {
       await gp.close()

@@ -60,6 +60,7 @@ export function sampleReport(): TrendsReport {
     return { month, ...f, prev: fixCategories(figures(i - 1)), lastYear: fixCategories(figures(i - 3, { reported: 220 + 9 * i })) }
   })
   return {
+    source: 'rollups',
     scope: 'street:qingbaijiang.dawan',
     name: '大弯街道',
     nameEn: 'Dawan Subdistrict',

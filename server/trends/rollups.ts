@@ -1,0 +1,176 @@
+/**
+ * The rollup maintainer of the monthly review (migration 008): every FOLD_MS it folds the
+ * reports and visits whose events were stored since its last pass into the rollup tables, which
+ * the review then reads (server/trends/report.ts) instead of every report of the years it covers.
+ *
+ * One maintainer per store: two folding at once would both cancel and re-add the same
+ * contributions. In one process that is one instance; with several server replicas on one
+ * ClickHouse server, only one may run it (see docs on the scaled setup).
+ *
+ * A pass is safe to repeat and to cut short: a report folded again without change writes nothing,
+ * visit sets are unions, and the watermark moves only after everything before it is folded. When
+ * the time zone or the SLA table differs from what the rollups were folded with, they are emptied
+ * and folded again from the start; until a pass completes under the current ones, `ready()` is
+ * false and the review reads the events instead.
+ */
+import type { ClickHouseClient } from '@clickhouse/client'
+import { Gauge, type Registry as MetricsRegistry } from 'prom-client'
+import { chTime, sql } from '../../sql/queries.ts'
+import type { SlaTable } from '../sla.ts'
+import type { Logger } from '../log.ts'
+import { HIST_BASE, HIST_GAMMA } from './histogram.ts'
+
+/** How often the maintainer folds (the review's figures lag the events by at most about this). */
+export const FOLD_MS = 10_000
+/**
+ * A row is stamped (stored_at) when its insert starts but seen when it commits: each pass reads
+ * the last few seconds again, as the live hub does (a refold without change writes nothing).
+ */
+const SETTLE_MS = 5_000
+/** A fold reads at most about this many reports at a time (bounds its memory). */
+const FOLD_CHUNK = 1_000_000
+const TABLES = ['trends_contrib', 'trends_monthly', 'trends_hourly', 'visit_week_sets', 'visit_weeks'] as const
+
+export interface RollupsDeps {
+  /** A connection of its own: a full fold takes long and must not hold up reads. */
+  client: ClickHouseClient
+  tz: string
+  sla: () => SlaTable
+  log: Logger
+  everyMs?: number
+}
+
+export interface RollupStats {
+  passes: number
+  fullFolds: number
+  lastPassMs: number
+  lastFullFoldMs: number
+  /** Store time the rollups are folded through (ms), 0 before the first pass. */
+  through: number
+  failures: number
+}
+
+export class TrendsRollups {
+  readonly stats: RollupStats = { passes: 0, fullFolds: 0, lastPassMs: 0, lastFullFoldMs: 0, through: 0, failures: 0 }
+  private isReady = false
+  /** The SLA table (JSON) of the last completed pass. */
+  private foldedSla = ''
+  /** The passes, one after another. */
+  private chain: Promise<void> = Promise.resolve()
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+
+  constructor(private readonly deps: RollupsDeps) {}
+
+  /** True once a pass has completed under the current time zone and SLA table. */
+  ready(): boolean {
+    return this.isReady && JSON.stringify(this.deps.sla()) === this.foldedSla
+  }
+
+  /** Folds now and then every FOLD_MS, one pass at a time, until stop(). */
+  start(): void {
+    const loop = () => {
+      if (this.stopped) return
+      this.fold()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.deps.everyMs ?? FOLD_MS)
+        })
+    }
+    loop()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    await this.chain
+  }
+
+  /** A pass after the one under way, if any: everything stored before the call is folded when it resolves. */
+  fold(): Promise<void> {
+    const next = this.chain.then(() => this.pass())
+    this.chain = next.catch((e: unknown) => {
+      this.stats.failures++
+      this.deps.log.warn('folding the review rollups failed; the next pass tries again', { error: String(e) })
+    })
+    return next
+  }
+
+  private async pass(): Promise<void> {
+    const { client, tz } = this.deps
+    const started = performance.now()
+    const sla = this.deps.sla()
+    const slaKey = JSON.stringify(sla)
+    const state = (
+      await (await client.query({ query: sql('rollup_state'), format: 'JSONEachRow' })).json<{
+        through: string | number
+        tz: string
+        sla: string
+        version: string | number
+      }>()
+    )[0]
+    const full = !state || state.tz !== tz || state.sla !== slaKey
+    if (full) {
+      this.isReady = false
+      if (state) this.deps.log.info('the review rollups are folded again from the start', { reason: state.tz !== tz ? 'time zone changed' : 'SLA changed' })
+      for (const t of TABLES) await client.command({ query: `TRUNCATE TABLE ${t}` })
+    }
+    const clock = Number((await (await client.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>())[0]!.now)
+    const since = full ? 0 : Math.max(0, Number(state!.through) - SETTLE_MS)
+    const params = { tz, since: chTime(since), version: clock }
+
+    // A fold reads its reports' current state and earlier contributions at once: chunk a big one.
+    const n = Number((await (await client.query({ query: sql('report_count'), query_params: { all: full ? 1 : 0, since: params.since }, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
+    const chunks = Math.max(1, Math.ceil(n / FOLD_CHUNK))
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      await client.command({
+        query: sql('trends_fold_reports'),
+        query_params: {
+          ...params,
+          all: full ? 1 : 0,
+          chunks,
+          chunk,
+          categories: sla.categories,
+          resolve_min: sla.resolveMin,
+          default_resolve_min: sla.defaultResolveMin,
+          hist_base: HIST_BASE,
+          hist_gamma: HIST_GAMMA,
+        },
+      })
+    }
+    await client.command({ query: sql('trends_fold_visit_sets'), query_params: params })
+    await client.command({ query: sql('trends_fold_visit_weeks'), query_params: params })
+    await client.insert({
+      table: 'rollup_state',
+      values: [{ name: 'trends', through: chTime(clock), tz, sla: slaKey, version: Math.max(clock, Number(state?.version ?? 0) + 1) }],
+      format: 'JSONEachRow',
+    })
+    this.stats.through = clock
+    this.stats.passes++
+    this.stats.lastPassMs = performance.now() - started
+    if (full) {
+      this.stats.fullFolds++
+      this.stats.lastFullFoldMs = this.stats.lastPassMs
+      this.deps.log.info('review rollups folded from the start', { ms: Math.round(this.stats.lastPassMs), reports: n, chunks })
+    }
+    this.foldedSla = slaKey
+    this.isReady = true
+  }
+}
+
+/** The maintainer in /metrics: how far behind the rollups are and what their passes cost. */
+export function registerRollupMetrics(registry: MetricsRegistry, rollups: TrendsRollups): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read())
+      },
+    })
+  gauge('gridpulse_trends_rollup_through_seconds', 'Store time the review rollups are folded through (unix seconds; 0 before the first pass)', () => rollups.stats.through / 1000)
+  gauge('gridpulse_trends_rollup_ready', '1 when reviews are read from the rollups, 0 while they are folded from the start', () => (rollups.ready() ? 1 : 0))
+  gauge('gridpulse_trends_rollup_last_pass_seconds', 'Duration of the last fold pass', () => rollups.stats.lastPassMs / 1000)
+  gauge('gridpulse_trends_rollup_failures', 'Fold passes that failed since start', () => rollups.stats.failures)
+}
