@@ -33,6 +33,7 @@ export type QueryName =
   | 'trends_fold_visit_weeks'
   | 'trends_rollup_reports'
   | 'trends_rollup_visits'
+  | 'trends_visits_cut'
   | 'rollup_state'
   | 'report_count'
 

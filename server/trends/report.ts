@@ -1,9 +1,11 @@
 /**
- * The leaders' monthly review (server/contracts/trends.ts) read from the store: two grouped
- * queries (reports, visits) over every month the report needs — the range, the month before
- * it, the same months a year earlier — and two more per year-to-date period (percentiles
- * over a period are not the average of its months). Slicing into months, units and
- * comparisons is pure (`assemble`), so it is tested without a store.
+ * The leaders' monthly review (server/contracts/trends.ts) read from the store. It needs a few
+ * periods: every month of the range with the month before it and the same months a year
+ * earlier, the year to date and last year's (percentiles over a period are not the average of
+ * its months), and for a month under way its bases cut at the same hour. Once the rollup
+ * maintainer has folded (server/trends/rollups.ts) they are read from the rollups in three
+ * queries, whatever the history; before, from report_current and visit_events, two queries per
+ * period. Slicing into months, units and comparisons is pure (`assemble`), tested without a store.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Scope } from '../contracts/live.ts'
@@ -204,13 +206,15 @@ export function cutOf(month: Month, to: Month, asOf: number, tz: string): number
 
 const HOUR_MS = 3_600_000
 
-/** Reads the rows a review needs; from report_current and visit_events, or from the rollups. */
-interface SpanReader {
-  /** Months first…last, per month (whole = false) or as one period. */
-  months(first: Month, last: Month, whole: boolean): Promise<{ reports: ReportRow[]; visits: VisitRow[] }>
-  /** From a month's start to `end`, an instant inside a later or the same month (a cut base). */
-  cut(start: number, end: number): Promise<{ reports: ReportRow[]; visits: VisitRow[] }>
-}
+/**
+ * A period a review needs: whole months (per month, or as one when `whole`), or a cut base —
+ * from a month's start to `end`, an instant inside the same or a later month.
+ */
+type Period = { label: string; first: Month; last: Month; whole: boolean } | { label: string; start: number; end: number }
+type PeriodRows = { reports: ReportRow[]; visits: VisitRow[] }
+
+/** Reads the rows of several periods; from report_current and visit_events, or from the rollups. */
+type PeriodReader = (periods: Period[]) => Promise<Map<string, PeriodRows>>
 
 interface ScopeParams {
   tz: string
@@ -222,8 +226,18 @@ interface ScopeParams {
   default_resolve_min: number
 }
 
-/** The raw reader: one grouped pass over report_current (and visit_events) per period. */
-function eventsReader(deps: TrendsDeps, base: ScopeParams): SpanReader {
+/**
+ * What the review needs of the child units (`assemble`): the months of the range (categories
+ * for their top 3), full figures for its last two months and for the cut base before the last.
+ */
+interface UnitsWanted {
+  labels: string[]
+  from: Month
+  histFrom: Month
+}
+
+/** The raw reader: one grouped pass over report_current and one over visit_events per period. */
+function eventsReader(deps: TrendsDeps, base: ScopeParams): PeriodReader {
   const readSpan = async <T>(name: 'trends_reports' | 'trends_visits', start: number, end: number, whole: boolean, cutAtEnd = false) =>
     (
       await deps.reader.query({
@@ -242,23 +256,21 @@ function eventsReader(deps: TrendsDeps, base: ScopeParams): SpanReader {
         format: 'JSONEachRow',
       })
     ).json<T>()
-  return {
-    async months(first, last, whole) {
-      const start = monthStart(first, deps.tz)
-      const end = monthStart(addMonths(last, 1), deps.tz)
-      return { reports: await readSpan<ReportRow>('trends_reports', start, end, whole), visits: await readSpan<VisitRow>('trends_visits', start, end, whole) }
-    },
-    async cut(start, end) {
-      return { reports: await readSpan<ReportRow>('trends_reports', start, end, true), visits: await readSpan<VisitRow>('trends_visits', start, end, true, true) }
-    },
+  return async (periods) => {
+    const out = new Map<string, PeriodRows>()
+    for (const p of periods) {
+      const [start, end, whole, cut] = 'first' in p ? [monthStart(p.first, deps.tz), monthStart(addMonths(p.last, 1), deps.tz), p.whole, false] : [p.start, p.end, true, true]
+      out.set(p.label, { reports: await readSpan<ReportRow>('trends_reports', start, end, whole), visits: await readSpan<VisitRow>('trends_visits', start, end, whole, cut) })
+    }
+    return out
   }
 }
 
 /** A row of trends_rollup_reports: a ReportRow with histograms where the percentiles go. */
-type RollupRow = Omit<ReportRow, 'verify_q' | 'resolve_q'> & { verify_hist: Record<string, Num>; resolve_hist: Record<string, Num> }
+type RollupRow = Omit<ReportRow, 'verify_q' | 'resolve_q'> & { label: string; verify_hist: Record<string, Num>; resolve_hist: Record<string, Num> }
 
 function fromRollup(r: RollupRow): ReportRow {
-  const { verify_hist, resolve_hist, ...rest } = r
+  const { verify_hist, resolve_hist, label: _label, ...rest } = r
   return { ...rest, verify_q: histQuantiles(verify_hist, [0.5, 0.9]), resolve_q: histQuantiles(resolve_hist, [0.5, 0.9]) }
 }
 
@@ -269,81 +281,122 @@ function addVisits(a: VisitRow[], b: VisitRow[]): VisitRow[] {
   return [...out].map(([unit, n]) => ({ month: 'all', unit, household_weeks: n }))
 }
 
+/**
+ * The two hour ranges the cut bases read (a review has at most two: the month before, and the
+ * same month a year ago, whose year to date ends with it), as trends_rollup_reports binds them.
+ */
+function hourRanges(parts: Array<{ hoursFrom: number; hoursTo: number }>): Record<string, string> {
+  const ranges = [...new Map(parts.map((x) => [`${x.hoursFrom}|${x.hoursTo}`, x])).values()]
+  if (ranges.length > 2) throw new Error('a review reads at most two hour ranges')
+  const [a, b] = [ranges[0] ?? { hoursFrom: 0, hoursTo: 0 }, ranges[1] ?? { hoursFrom: 0, hoursTo: 0 }]
+  return { hours_a_from: chTime(a.hoursFrom), hours_a_to: chTime(a.hoursTo), hours_b_from: chTime(b.hoursFrom), hours_b_to: chTime(b.hoursTo) }
+}
+
 /** The Monday (YYYY-MM-DD) of the week holding local date `day`. */
 function mondayOf(day: string): string {
   const t = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)))
   return new Date(t - ((new Date(t).getUTCDay() + 6) % 7) * DAY_MS).toISOString().slice(0, 10)
 }
 
+/** The instant local date `day` (YYYY-MM-DD) begins. */
+function dayStart(day: string, tz: string): number {
+  return localDayStart(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)), 12), tz)
+}
+
 /**
- * The rollup reader (migration 008): months and hours from trends_monthly/trends_hourly, whole
- * weeks from visit_weeks; only the week a cut base ends in is read from visit_events.
+ * The rollup reader (migration 008): every period in three reads whatever the history — months
+ * and hours from trends_monthly/trends_hourly, whole weeks from visit_weeks, and from
+ * visit_events only the week each cut base ends in (two at most: the bases a year apart).
  */
-function rollupReader(deps: TrendsDeps, base: ScopeParams, scopeLevel: string, childLevel: string): SpanReader {
-  const reports = async (firstMonth: Month, lastMonth: Month, hoursFrom: number, hoursTo: number, whole: boolean) =>
-    (
+function rollupReader(deps: TrendsDeps, base: ScopeParams, scopeLevel: string, childLevel: string, units: UnitsWanted): PeriodReader {
+  const tz = deps.tz
+  return async (periods) => {
+    // Each period as whole months + hours (reports) and whole weeks + a cut week (visits).
+    const parts = periods.map((p) => {
+      if ('first' in p) return { label: p.label, first: p.first, last: p.last, hoursFrom: 0, hoursTo: 0, whole: p.whole, firstDay: `${p.first}-01`, endDay: `${addMonths(p.last, 1)}-01`, cutWeek: undefined }
+      const endMonth = monthOf(p.end, tz)
+      const atMonthStart = monthStart(endMonth, tz) === p.end
+      // Weeks whose Monday is from the first day to the cut day: whole ones, and the last one up to the cut.
+      const firstDay = localDate(p.start, tz)
+      const lastMonday = mondayOf(localDate(p.end, tz))
+      return {
+        label: p.label,
+        first: monthOf(p.start, tz),
+        last: addMonths(endMonth, -1),
+        hoursFrom: atMonthStart ? 0 : monthStart(endMonth, tz),
+        hoursTo: atMonthStart ? 0 : p.end,
+        whole: true,
+        firstDay,
+        endDay: lastMonday,
+        cutWeek: lastMonday >= firstDay ? { start: dayStart(lastMonday, tz), end: p.end } : undefined,
+      }
+    })
+    const hours = parts.filter((x) => x.hoursTo > x.hoursFrom)
+    const reports = (
       await (
         await deps.reader.query({
           query: sql('trends_rollup_reports'),
           query_params: {
             level: childLevel,
             parent: base.scope_code,
-            first_month: `${firstMonth}-01`,
-            last_month: `${lastMonth}-01`,
-            hours_from: chTime(hoursFrom),
-            hours_to: chTime(hoursTo),
-            whole: whole ? 1 : 0,
+            labels: parts.map((x) => x.label),
+            first_months: parts.map((x) => `${x.first}-01`),
+            last_months: parts.map((x) => `${x.last}-01`),
+            hours_from: parts.map((x) => chTime(x.hoursFrom)),
+            hours_to: parts.map((x) => chTime(x.hoursTo)),
+            wholes: parts.map((x) => (x.whole ? 1 : 0)),
+            month_lo: `${parts.map((x) => x.first).sort()[0]!}-01`,
+            month_hi: `${parts.map((x) => x.last).sort().at(-1)!}-01`,
+            ...hourRanges(hours),
+            unit_labels: units.labels,
+            unit_from: `${units.from}-01`,
+            unit_hist_from: `${units.histFrom}-01`,
           },
           format: 'JSONEachRow',
         })
       ).json<RollupRow>()
-    ).map(fromRollup)
-  const visits = async (firstDay: string, endDay: string, whole: boolean) =>
-    (
+    )
+    const visits = await (
       await deps.reader.query({
         query: sql('trends_rollup_visits'),
-        query_params: { scope_level: scopeLevel, level: childLevel, scope_code: base.scope_code, first_day: firstDay, end_day: endDay, whole: whole ? 1 : 0 },
+        query_params: {
+          scope_level: scopeLevel,
+          level: childLevel,
+          scope_code: base.scope_code,
+          labels: parts.map((x) => x.label),
+          first_days: parts.map((x) => x.firstDay),
+          end_days: parts.map((x) => x.endDay),
+          wholes: parts.map((x) => (x.whole ? 1 : 0)),
+          day_lo: parts.map((x) => x.firstDay).sort()[0]!,
+          day_hi: parts.map((x) => x.endDay).sort().at(-1)!,
+        },
         format: 'JSONEachRow',
       })
-    ).json<VisitRow>()
-  return {
-    async months(first, last, whole) {
-      return {
-        reports: await reports(first, last, 0, 0, whole),
-        visits: await visits(`${first}-01`, `${addMonths(last, 1)}-01`, whole),
-      }
-    },
-    async cut(start, end) {
-      const first = monthOf(start, deps.tz)
-      const endMonth = monthOf(end, deps.tz)
-      const atMonthStart = monthStart(endMonth, deps.tz) === end
-      // Whole months before the cut's month, and that month's hours up to the cut.
-      const rows = await reports(first, addMonths(endMonth, -1), atMonthStart ? 0 : monthStart(endMonth, deps.tz), atMonthStart ? 0 : end, true)
-      // Weeks whose Monday is from the first day to the cut day: whole ones from the rollups, the last one up to the cut.
-      const firstDay = localDate(start, deps.tz)
-      const lastMonday = mondayOf(localDate(end, deps.tz))
-      let vs = await visits(firstDay, lastMonday, true)
-      if (lastMonday >= firstDay) {
-        const mondayStart = localDayStart(Date.UTC(Number(lastMonday.slice(0, 4)), Number(lastMonday.slice(5, 7)) - 1, Number(lastMonday.slice(8, 10)), 12), deps.tz)
-        const partial = await (
-          await deps.reader.query({
-            query: sql('trends_visits'),
-            query_params: {
-              ...base,
-              whole: 1,
-              start: chTime(mondayStart),
-              end: chTime(end),
-              visits_end: chTime(end),
-              first_day: lastMonday,
-              end_day: localDate(end + DAY_MS, deps.tz),
-            },
-            format: 'JSONEachRow',
-          })
-        ).json<VisitRow>()
-        vs = addVisits(vs, partial)
-      }
-      return { reports: rows, visits: vs }
-    },
+    ).json<VisitRow & { label: string }>()
+    // The cut weeks: bases cut at the same instant share theirs (last year's month and its year to date).
+    const weeks = [...new Map(parts.filter((x) => x.cutWeek).map((x) => [`${x.cutWeek!.start}|${x.cutWeek!.end}`, x.cutWeek!])).values()]
+    const cutRows = new Map<string, VisitRow[]>()
+    if (weeks.length > 0) {
+      if (weeks.length > 2) throw new Error('a review has at most two cut weeks')
+      const [a, b] = [weeks[0]!, weeks[1] ?? { start: 0, end: 0 }]
+      const rows = await (
+        await deps.reader.query({
+          query: sql('trends_visits_cut'),
+          query_params: { ...base, start_a: chTime(a.start), end_a: chTime(a.end), start_b: chTime(b.start), end_b: chTime(b.end) },
+          format: 'JSONEachRow',
+        })
+      ).json<VisitRow & { label: string }>()
+      weeks.forEach((w, i) => cutRows.set(`${w.start}|${w.end}`, rows.filter((r) => r.label === (i === 0 ? 'a' : 'b'))))
+    }
+    const out = new Map<string, PeriodRows>()
+    for (const x of parts) {
+      const whole = visits.filter((v) => v.label === x.label)
+      out.set(x.label, {
+        reports: reports.filter((r) => r.label === x.label).map(fromRollup),
+        visits: x.cutWeek ? addVisits(whole, cutRows.get(`${x.cutWeek.start}|${x.cutWeek.end}`) ?? []) : whole,
+      })
+    }
+    return out
   }
 }
 
@@ -363,32 +416,35 @@ async function readTrends(deps: TrendsDeps, scope: Scope, from: Month, to: Month
     default_resolve_min: sla.defaultResolveMin,
   }
   const source = deps.rollups?.ready() ? 'rollups' : 'events'
-  const reader = source === 'rollups' ? rollupReader(deps, base, parsed.level, unitCol) : eventsReader(deps, base)
-  /** `start`…`end` as one period, cut at `end` (an instant inside a month). */
-  const span = async (start: number, end: number): Promise<SpanRows> => ({
-    ...(await reader.cut(start, end)),
-    weeks: weeksBetween(localDate(start, deps.tz), localDate(end + DAY_MS, deps.tz), deps.tz, asOf),
-  })
+  const units = { labels: ['monthly', 'prev'], from, histFrom: addMonths(to, -1) }
+  const read = source === 'rollups' ? rollupReader(deps, base, parsed.level, unitCol, units) : eventsReader(deps, base)
   const ytdFrom = `${to.slice(0, 4)}-01`
-  // Every month any figure needs: the range and the month before it, the year-to-date, and all of them a year earlier.
-  const first = addMonths(from < ytdFrom ? from : ytdFrom, -13)
-  const monthly = await reader.months(first, to, false)
-  const ytdNow = await reader.months(ytdFrom, to, true)
-  const ytdLast = await reader.months(addMonths(ytdFrom, -12), addMonths(to, -12), true)
-  const ytd = { reports: ytdNow.reports, visits: ytdNow.visits, lastReports: ytdLast.reports, lastVisits: ytdLast.visits }
+  const periods: Period[] = [
+    // Every month any figure needs: the range and the month before it, the year-to-date, and all of them a year earlier.
+    { label: 'monthly', first: addMonths(from < ytdFrom ? from : ytdFrom, -13), last: to, whole: false },
+    { label: 'ytd', first: ytdFrom, last: to, whole: true },
+    { label: 'ytdLast', first: addMonths(ytdFrom, -12), last: addMonths(to, -12), whole: true },
+  ]
   // A month under way is compared with the same stretch of its bases — the month before and the
   // same month a year ago up to the same day and hour, last year's year to date up to the same
   // hour — not with whole months (同期): early in a month, whole months would dwarf it.
-  let partial: AssembleInput['partial']
-  if (to === monthOf(asOf, deps.tz)) {
-    const cut = (month: Month) => cutOf(month, to, asOf, deps.tz)
-    partial = {
-      prev: await span(monthStart(addMonths(to, -1), deps.tz), cut(addMonths(to, -1))),
-      lastYear: await span(monthStart(addMonths(to, -12), deps.tz), cut(addMonths(to, -12))),
-      ytdLastYear: await span(monthStart(addMonths(ytdFrom, -12), deps.tz), cut(addMonths(to, -12))),
-    }
+  const underWay = to === monthOf(asOf, deps.tz)
+  const cuts = { prev: addMonths(to, -1), lastYear: addMonths(to, -12), ytdLastYear: addMonths(ytdFrom, -12) }
+  if (underWay) {
+    periods.push(
+      { label: 'prev', start: monthStart(cuts.prev, deps.tz), end: cutOf(cuts.prev, to, asOf, deps.tz) },
+      { label: 'lastYear', start: monthStart(cuts.lastYear, deps.tz), end: cutOf(cuts.lastYear, to, asOf, deps.tz) },
+      { label: 'ytdLastYear', start: monthStart(cuts.ytdLastYear, deps.tz), end: cutOf(cuts.lastYear, to, asOf, deps.tz) },
+    )
   }
-  return { ...assemble({ registry, scope, from, to, tz: deps.tz, asOf, monthly, ytd, partial }), source }
+  const rows = await read(periods)
+  const span = (label: string): SpanRows => {
+    const p = periods.find((x) => x.label === label) as { start: number; end: number }
+    return { ...rows.get(label)!, weeks: weeksBetween(localDate(p.start, deps.tz), localDate(p.end + DAY_MS, deps.tz), deps.tz, asOf) }
+  }
+  const ytd = { reports: rows.get('ytd')!.reports, visits: rows.get('ytd')!.visits, lastReports: rows.get('ytdLast')!.reports, lastVisits: rows.get('ytdLast')!.visits }
+  const partial = underWay ? { prev: span('prev'), lastYear: span('lastYear'), ytdLastYear: span('ytdLastYear') } : undefined
+  return { ...assemble({ registry, scope, from, to, tz: deps.tz, asOf, monthly: rows.get('monthly')!, ytd, partial }), source }
 }
 
 export interface AssembleInput {
