@@ -20,7 +20,8 @@ import { processBody } from '../ingest/process.ts'
 import { COLUMNS } from '../ingest/rows.ts'
 import { DISPLAY_TOKEN, liveClient } from '../tests/support/app.ts'
 import { CATEGORIES } from '../ingest/schema.ts'
-import { addMonths, trendsSource } from '../server/trends/report.ts'
+import { addMonths } from '../server/trends/calendar.ts'
+import { trendsSource } from '../server/trends/report.ts'
 import { slaTable } from '../server/sla.ts'
 
 const quick = process.argv.includes('--quick')

@@ -13,7 +13,8 @@ import path from 'node:path'
 import { loadConfig } from '../server/config.ts'
 import { startGridPulse } from '../server/gridpulse.ts'
 import { createLogger } from '../server/log.ts'
-import { addMonths, trendsSource } from '../server/trends/report.ts'
+import { addMonths } from '../server/trends/calendar.ts'
+import { trendsSource } from '../server/trends/report.ts'
 import { slaTable } from '../server/sla.ts'
 
 const N = Number(process.argv[2] ?? 10_000_000)

@@ -10,7 +10,8 @@ import { parseScope, type Scope } from '../contracts/live.ts'
 import { HttpError, requirePermission, requireScope } from '../auth/http.ts'
 import type { Registry } from '../../ingest/registry/registry.ts'
 import type { TrendsReport } from '../contracts/trends.ts'
-import { monthRange, TrendsBusyError, type TrendsSource } from '../trends/report.ts'
+import { monthRange } from '../trends/calendar.ts'
+import { TrendsBusyError, type TrendsSource } from '../trends/report.ts'
 
 export interface TrendsRouteDeps {
   registry: () => Registry

@@ -10,7 +10,7 @@
 import express from 'express'
 import type { TrendsReport } from '../contracts/trends.ts'
 import { HttpError, requirePermission } from '../auth/http.ts'
-import { addMonths } from '../trends/report.ts'
+import { addMonths } from '../trends/calendar.ts'
 import { PACK_FORMATS, type PackFormat } from '../pack/build.ts'
 import { buildCsv } from '../pack/csv.ts'
 import { PdfFontMissingError, resolvePdfFonts, type PdfFonts } from '../pack/fonts.ts'

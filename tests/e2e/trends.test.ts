@@ -26,7 +26,7 @@ import { ADMIN_PASSWORD, DISPLAY_TOKEN, signIn, startTestApp, type TestApp } fro
 import { launchChromium } from '../support/browser.ts'
 import { MEASURES, compare, rankUnits, type MeasureKey } from '../../server/contracts/trendMeasures.ts'
 import type { PeriodFigures, TrendsReport } from '../../server/contracts/trends.ts'
-import { monthOf, monthStart } from '../../server/trends/report.ts'
+import { monthOf, monthStart } from '../../server/trends/calendar.ts'
 
 const ARTIFACTS = path.resolve('tests/e2e/artifacts')
 const STREET = 'qingbaijiang.dawan'

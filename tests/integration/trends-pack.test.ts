@@ -10,7 +10,7 @@ import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_PASSWORD, DISPLAY_TOKEN, signIn, startTestApp, type SignedIn, type TestApp } from '../support/app.ts'
 import { pdfText } from '../support/pdfText.ts'
-import { monthOf } from '../../server/trends/report.ts'
+import { monthOf } from '../../server/trends/calendar.ts'
 
 const SCOPE = 'street:qingbaijiang.dawan'
 let app: TestApp

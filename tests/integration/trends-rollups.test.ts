@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_PASSWORD, signIn, startTestApp, type TestApp } from '../support/app.ts'
-import { addMonths, monthOf, monthStart, trendsSource } from '../../server/trends/report.ts'
+import { addMonths, monthOf, monthStart } from '../../server/trends/calendar.ts'
+import { trendsSource } from '../../server/trends/report.ts'
 import type { PeriodFigures, TrendsReport } from '../../server/contracts/trends.ts'
 
 const TZ = 'Asia/Shanghai'

@@ -12,7 +12,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_PASSWORD, DISPLAY_TOKEN, signIn, startTestApp, type SignedIn, type TestApp } from '../support/app.ts'
 import { slaTable } from '../../server/sla.ts'
-import { addMonths, monthOf, monthStart, monthRange, trendsSource, weeksBetween } from '../../server/trends/report.ts'
+import { addMonths, monthOf, monthStart, monthRange, weeksBetween } from '../../server/trends/calendar.ts'
+import { trendsSource } from '../../server/trends/report.ts'
 import { localParts } from '../../server/live/localTime.ts'
 import type { PeriodFigures, TrendsReport } from '../../server/contracts/trends.ts'
 
