@@ -26,6 +26,10 @@ import { metricsRoute } from './routes/metrics.ts'
 import { errorHandler } from './routes/errors.ts'
 import { geoRoutes } from './routes/geo.ts'
 import { trendsRoutes } from './routes/trends.ts'
+import { consoleRoutes } from './routes/console.ts'
+import { clickhouseHttpRoutes } from './routes/clickhouseHttp.ts'
+import type { SqlConsole } from './console/runner.ts'
+import type { ClickHouseClient } from '@clickhouse/client'
 import { trendsPackRoutes } from './routes/trendsPack.ts'
 import type { TrendsSource } from './trends/report.ts'
 import type { GeoService } from './geo.ts'
@@ -44,6 +48,10 @@ export interface AppDeps {
   geo: GeoService
   /** The leaders' monthly review (GET /api/v1/trends and its pack). */
   trends: TrendsSource
+  /** The analysts' SQL console and its ClickHouse-compatible endpoint. */
+  sqlConsole: SqlConsole
+  /** Where the console's schema, history and saved queries are read and written. */
+  consoleStore: ClickHouseClient
   /** The PDF pack's CJK font, when not at the usual Noto CJK paths. */
   pdfFont?: string | undefined
   maxBodyBytes: number
@@ -96,6 +104,8 @@ export function createApp(deps: AppDeps) {
   })
 
   app.get('/metrics', metricsRoute(deps.metrics, deps.metricsToken))
+  // Credentials of its own (ClickHouse clients send analyst credentials, not a session).
+  app.use('/clickhouse', clickhouseHttpRoutes({ console: deps.sqlConsole, users: auth.deps.users, throttle: deps.throttle, audit: auth.deps.audit }))
 
   app.use('/api', auth.middleware())
   app.use('/api/v1/session', sessionRoutes(auth, deps.throttle, deps.secureCookies))
@@ -110,6 +120,7 @@ export function createApp(deps: AppDeps) {
   // The pack's routes are /api/v1/trends/pack.<format>; unknown ones fall through to trendsRoutes.
   app.use('/api/v1/trends', trendsPackRoutes({ registry: deps.registry, trends: deps.trends, pdfFont: deps.pdfFont }))
   app.use('/api/v1/trends', trendsRoutes({ registry: deps.registry, trends: deps.trends }))
+  app.use('/api/v1/sql', consoleRoutes({ console: deps.sqlConsole, store: deps.consoleStore }))
 
   app.get('/api/v1/live', async (req, res) => {
     const p = requirePermission(res, 'live:read')
@@ -131,7 +142,7 @@ export function createApp(deps: AppDeps) {
 
   if (fs.existsSync(path.join(deps.dashboardDir, 'index.html'))) {
     app.use(express.static(deps.dashboardDir, { index: false, maxAge: '1h' }))
-    app.get(/^\/(?!api\/|socket\.io\/|healthz).*/, (_req, res) => {
+    app.get(/^\/(?!api\/|socket\.io\/|healthz|clickhouse).*/, (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache')
       res.sendFile(path.join(deps.dashboardDir, 'index.html'))
     })

@@ -16,6 +16,8 @@ export interface Config {
   dataDir: string
   /** Set → talk to this ClickHouse server over HTTP instead of the embedded engine. */
   clickhouseUrl: string | undefined
+  /** The SQL console's ClickHouse user, read-only grants (with CLICKHOUSE_URL); unset: CLICKHOUSE_URL's. */
+  clickhouseAnalystUrl: string | undefined
   redisUrl: string | undefined
   demo: DemoMode
   /** Multiplies the live simulator's event rate (1 = the real rate of the demo registry). */
@@ -137,6 +139,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
     host: str(e, 'HOST') ?? '0.0.0.0',
     dataDir: path.resolve(str(e, 'DATA_DIR') ?? './data'),
     clickhouseUrl: url(e, 'CLICKHOUSE_URL'),
+    clickhouseAnalystUrl: url(e, 'CLICKHOUSE_ANALYST_URL'),
     redisUrl: url(e, 'REDIS_URL'),
     demo: demoMode(e),
     demoSpeed: num(e, 'GRIDPULSE_DEMO_SPEED', 1, 0.01, 1000),

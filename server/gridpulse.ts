@@ -30,6 +30,7 @@ import { createLogger, type Logger } from './log.ts'
 import { GeoService } from './geo.ts'
 import { trendsSource } from './trends/report.ts'
 import { TrendsRollups, registerRollupMetrics } from './trends/rollups.ts'
+import { SqlConsole } from './console/runner.ts'
 import { startDemo, type DemoHandle } from './demo.ts'
 
 export interface GridPulse {
@@ -119,6 +120,8 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     },
     registry: getRegistry,
     geo: new GeoService(store.reader, getRegistry),
+    sqlConsole: new SqlConsole({ client: store.analyst, admin: store.admin, engine: store.engine, log }),
+    consoleStore: store.admin,
     trends: trendsSource({ reader: store.reports, rollups, registry: getRegistry, sla: () => sla.table(), tz: config.tz, now: opts.now }),
     maxBodyBytes: config.ingest.maxBodyBytes,
     metrics,

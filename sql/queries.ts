@@ -34,6 +34,13 @@ export type QueryName =
   | 'trends_rollup_reports'
   | 'trends_rollup_visits'
   | 'trends_visits_cut'
+  | 'console_format'
+  | 'console_tables'
+  | 'console_schema'
+  | 'console_history'
+  | 'console_saved'
+  | 'console_saved_one'
+  | 'console_kill'
   | 'rollup_state'
   | 'report_count'
 

@@ -10,6 +10,8 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 export interface StoreOptions {
   dataDir: string
   clickhouseUrl?: string | undefined
+  /** The SQL console's ClickHouse user (read-only grants); unset: clickhouseUrl's. */
+  clickhouseAnalystUrl?: string | undefined
 }
 
 /**
@@ -27,6 +29,8 @@ export interface Store {
   reports: ClickHouseClient
   /** The review rollups' maintainer: long folds that must not hold up reviews or the wall. */
   rollups: ClickHouseClient
+  /** The analysts' SQL console: read-only, its own session (server/console/runner.ts). */
+  analyst: ClickHouseClient
   engine: 'embedded' | 'server'
   close(): Promise<void>
 }
@@ -54,15 +58,18 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     make = () => embeddedClient(dir)
   }
   const [writer, reader, admin, reports, rollups] = [await make(), await make(), await make(), await make(), await make()]
+  // With a ClickHouse server, the console may use a user of its own (read-only grants, see docker-compose.yml).
+  const analyst = opts.clickhouseAnalystUrl ? serverClient(opts.clickhouseAnalystUrl) : await make()
   return {
     writer,
     reader,
     admin,
     reports,
     rollups,
+    analyst,
     engine: opts.clickhouseUrl ? 'server' : 'embedded',
     async close() {
-      await Promise.allSettled([writer.close(), reader.close(), admin.close(), reports.close(), rollups.close()])
+      await Promise.allSettled([writer.close(), reader.close(), admin.close(), reports.close(), rollups.close(), analyst.close()])
     },
   }
 }

@@ -99,6 +99,7 @@ export function principalOf(res: Response): Principal | undefined {
 const WHAT: Record<Permission, string> = {
   'live:read': 'read live figures',
   'trends:read': 'read the monthly review',
+  'sql:run': 'use the SQL console',
   'events:write': 'send events',
   admin: 'administer GridPulse',
 }

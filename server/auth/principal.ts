@@ -56,6 +56,8 @@ export const PERMISSIONS = {
   'live:read': ['admin', 'leader', 'analyst', 'display'],
   /** The leaders' monthly review: trends, rankings, the monthly pack. */
   'trends:read': ['admin', 'leader', 'analyst'],
+  /** The SQL console and its ClickHouse-compatible endpoint: read-only SQL over the event store. */
+  'sql:run': ['admin', 'analyst'],
   /** Sending events. */
   'events:write': ['ingest'],
   /** Users, keys, registry import, SLA, audit. */
