@@ -45,7 +45,7 @@ const FUNCTIONS_REFUSED = [
   /^dictIsIn$/i,
   /^joinGet/i,
   /^(sleep|sleepEachRow)$/i,
-  /^(getSetting|getSettingOrDefault|getMacro|getServerPort|getClientHTTPHeader|filesystem)/i,
+  /^(getSetting|getSettingOrDefault|getServerSetting|getMergeTreeSetting|getMacro|getServerPort|getClientHTTPHeader|filesystem)/i,
   /^(hasColumnInTable|currentProfiles|enabledProfiles|defaultProfiles|currentRoles|enabledRoles|defaultRoles)$/i,
   /^(addressToLine|addressToSymbol|demangle|trap|logTrace)$/i,
 ]
@@ -73,6 +73,9 @@ interface Node {
   children: Node[]
 }
 
+/** Nodes whose argument starts with a name. */
+const NAMED = new Set(['Function', 'TableIdentifier', 'Identifier'])
+
 /** Parses `EXPLAIN AST` text: one node per line, indented one space per level. */
 export function parseAst(lines: string[]): Node {
   const root: Node = { kind: '', arg: '', children: [] }
@@ -82,7 +85,12 @@ export function parseAst(lines: string[]): Node {
     const depth = line.length - line.trimStart().length
     const body = line.trim().replace(/ \(children \d+\)$/, '')
     const space = body.indexOf(' ')
-    const node: Node = { kind: space < 0 ? body : body.slice(0, space), arg: space < 0 ? '' : body.slice(space + 1), children: [] }
+    // "Function file (alias f)": a name is the argument's first word (an alias, which may hold
+    // anything, follows it); other nodes keep their whole argument.
+    const rest = space < 0 ? '' : body.slice(space + 1)
+    const kind = space < 0 ? body : body.slice(0, space)
+    const arg = NAMED.has(kind) ? rest.split(' ')[0]! : rest
+    const node: Node = { kind, arg, children: [] }
     while (stack.length > 1 && stack[stack.length - 1]!.depth >= depth) stack.pop()
     stack[stack.length - 1]!.node.children.push(node)
     stack.push({ depth, node })

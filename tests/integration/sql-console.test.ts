@@ -108,6 +108,10 @@ const HOSTILE: Array<[string, RegExp]> = [
   ["SELECT * FROM s3('http://x/y', 'TSV')", /table function s3\(\) is not allowed/],
   ["SELECT * FROM merge(currentDatabase(), '.*')", /table function merge\(\) is not allowed/],
   ["SELECT file('/etc/passwd')", /function file\(\) is not allowed/],
+  ["SELECT file('/etc/passwd') AS x", /function file\(\) is not allowed/],
+  ["SELECT file('/etc/passwd') AS `a) (b`", /function file\(\) is not allowed/],
+  ["SELECT * FROM file('/etc/passwd', 'LineAsString') AS f", /table function file\(\) is not allowed/],
+  ['SELECT * FROM api_keys AS k', /table api_keys is not open/],
   ["SELECT count() FROM report_events WHERE event_id IN (SELECT * FROM file('/etc/hosts', 'LineAsString'))", /table function file\(\) is not allowed/],
   ['SELECT * FROM system.users', /table system\.users is not open/],
   ['SELECT * FROM system.processes', /table system\.processes is not open/],
@@ -185,10 +189,13 @@ describe('the SQL console answers analysts', () => {
       "SELECT count() FROM report_events WHERE event_id LIKE 'C-%'",
       "SELECT count() FROM report_current WHERE report_id LIKE 'C-%'",
       "SELECT count() FROM report_events FINAL WHERE event_id LIKE 'C-%'",
+      "SELECT count() FROM default.report_events AS e WHERE e.event_id LIKE 'C-%'",
+      "SELECT count() FROM live_report_state WHERE report_id LIKE 'C-%'",
       "SELECT count() FROM (SELECT * FROM report_events WHERE event_id LIKE 'C-%' UNION ALL SELECT * FROM report_events WHERE 0)",
     ]) {
       const city = (await run(cityAnalyst, q)) as { body: ConsoleResult }
       const street = (await run(streetAnalyst, q)) as { body: ConsoleResult }
+      expect(city.body.rows, `${q}: ${JSON.stringify(city.body)}`).toBeDefined()
       expect(Number(city.body.rows[0]![0]), q).toBe(8)
       expect(Number(street.body.rows[0]![0]), q).toBe(3)
     }
