@@ -3,9 +3,9 @@
 -- and when it differs from the one folded before, that one cancelled (sign -1, same version).
 -- A report folded again without change writes nothing, so reading a few seconds twice is free.
 -- {chunks}/{chunk} split a full fold by report id, to bound its memory.
--- A contribution, from report_current (the same definitions as trends_reports): one step per
--- lifecycle time the report has — reported, first verified, latest resolved, closed, reopened,
--- rejected — in its local month and hour ({tz}); for verified, resolved and closed the minutes
+-- A contribution, from report_state merged as report_current does (the same definitions as
+-- trends_reports): one step per lifecycle time the report has — reported, first verified,
+-- latest resolved, closed, reopened, rejected — in its local month and hour ({tz}); for verified, resolved and closed the minutes
 -- from reported as a histogram key ({hist_base}·{hist_gamma}^k, see server/trends/histogram.ts);
 -- flag: resolved later than the category's SLA (overran), closed within it (on time). A step
 -- without its report's `reported` event has no duration and cannot be on time.
@@ -43,9 +43,19 @@ FROM
                 arrayMap(i -> if(has([2, 3, 4], i) AND reported_at IS NOT NULL AND times[i] IS NOT NULL,
                     dateDiff('millisecond', assumeNotNull(reported_at), assumeNotNull(times[i])) / 60000, NULL), range(1, 7)) AS minutes,
                 transform(category, {categories:Array(String)}, {resolve_min:Array(UInt32)}, {default_resolve_min:UInt32}) AS sla_min
-            FROM report_current
-            WHERE ({all:UInt8} = 1 OR report_id IN (SELECT report_id FROM report_events WHERE stored_at > {since:DateTime64(3, 'UTC')}))
-                AND cityHash64(report_id) % {chunks:UInt32} = {chunk:UInt32}
+            FROM
+            (
+                -- report_current's columns, merged here so the chunk is picked before merging
+                -- (through the view the engine would merge every report first).
+                SELECT report_id, max(district) AS district, max(street) AS street, max(community) AS community,
+                    max(grid) AS grid, max(category) AS category, max(reporter_role) AS reporter_role,
+                    min(reported_at) AS reported_at, min(verified_at) AS verified_at, max(resolved_at) AS resolved_at,
+                    max(closed_at) AS closed_at, max(reopened_at) AS reopened_at, max(rejected_at) AS rejected_at
+                FROM report_state
+                WHERE ({all:UInt8} = 1 OR report_id IN (SELECT report_id FROM report_events WHERE stored_at > {since:DateTime64(3, 'UTC')}))
+                    AND cityHash64(report_id) % {chunks:UInt32} = {chunk:UInt32}
+                GROUP BY report_id
+            )
         )
     ) AS fresh
     LEFT JOIN

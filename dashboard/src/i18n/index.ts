@@ -8,6 +8,7 @@ import en from './en.ts'
 import mapPart from './parts/map.ts'
 import visitsPart from './parts/visits.ts'
 import trendsPart from './parts/trends.ts'
+import consolePart from './parts/console.ts'
 import { langFromUrl } from '../lib/urlState.ts'
 
 export const LOCALES = ['zh-CN', 'en'] as const
@@ -47,7 +48,7 @@ export function initialLocale(): Locale {
 }
 
 /** A panel's own strings live in parts/ (both locales side by side) and join the messages here. */
-const PARTS: ReadonlyArray<{ 'zh-CN': object; en: object }> = [mapPart, visitsPart, trendsPart]
+const PARTS: ReadonlyArray<{ 'zh-CN': object; en: object }> = [mapPart, visitsPart, trendsPart, consolePart]
 
 function withParts<T extends object>(base: T, locale: Locale): T {
   return Object.assign({}, base, ...PARTS.map((p) => p[locale])) as T

@@ -1,14 +1,15 @@
 /**
- * Four pages, chosen by `location.pathname` (no router library: the wall is one screen, the
- * others are a review page and plain forms). Everything here is pure so the rules can be read in one place.
+ * Five pages, chosen by `location.pathname` (no router library: the wall is one screen, the
+ * others are a review page, the SQL console and plain forms). Everything here is pure so the rules can be read in one place.
  */
-export type Page = 'wall' | 'login' | 'admin' | 'trends'
+export type Page = 'wall' | 'login' | 'admin' | 'trends' | 'console'
 
 export function pageOf(pathname: string): Page {
   const p = pathname.replace(/\/+$/, '') || '/'
   if (p === '/login') return 'login'
   if (p === '/admin') return 'admin'
   if (p === '/trends') return 'trends'
+  if (p === '/console') return 'console'
   return 'wall'
 }
 

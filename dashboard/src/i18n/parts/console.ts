@@ -1,0 +1,68 @@
+/** UI strings of the analysts' SQL console (/console), both locales (merged by ../index.ts). */
+const zhCN = {
+  console: {
+    title: 'SQL 分析台',
+    open: 'SQL 分析台',
+    run: '运行',
+    cancel: '取消',
+    cancelled: '查询已取消',
+    limit: '最多行数',
+    grid: '表格',
+    refused: '不允许执行：',
+    failed: '查询失败：',
+    rows: '{n} 行',
+    truncated: '结果超过上限，仅显示前 {n} 行；请加 LIMIT 或汇总',
+    hint: '输入 SQL，按 Ctrl+Enter 运行。只读：仅能查询事件库中开放的表，且只能看到您辖区内的数据。',
+    scope: '数据范围：{scope}',
+    notAllowed: 'SQL 分析台仅向分析员和管理员开放。',
+    schema: { title: '数据表', loading: '正在读取表结构…' },
+    status: { ok: '成功', refused: '拒绝', failed: '失败', cancelled: '已取消' },
+    history: { title: '查询历史', empty: '还没有查询' },
+    saved: {
+      title: '已保存',
+      empty: '还没有保存的查询',
+      save: '保存并分享',
+      namePrompt: '给这个查询起个名字',
+      done: '已保存，分享链接已复制：{link}',
+      opened: '已打开 {owner} 分享的查询「{name}」（在您的数据范围内运行）',
+      link: '分享链接',
+      delete: '删除',
+    },
+    chart: { title: '图表', line: '折线', bar: '柱状', heatmap: '热力', none: '结果中没有可作图的数值列' },
+  },
+}
+
+const en: typeof zhCN = {
+  console: {
+    title: 'SQL console',
+    open: 'SQL console',
+    run: 'Run',
+    cancel: 'Cancel',
+    cancelled: 'The query was cancelled',
+    limit: 'Rows at most',
+    grid: 'Grid',
+    refused: 'Not allowed:',
+    failed: 'Query failed:',
+    rows: '{n} rows',
+    truncated: 'More rows than the limit; showing the first {n}. Add a LIMIT or aggregate.',
+    hint: 'Type SQL and press Ctrl+Enter. Read-only: the event store’s open tables, and only rows in your scope.',
+    scope: 'Scope: {scope}',
+    notAllowed: 'The SQL console is for analysts and admins.',
+    schema: { title: 'Tables', loading: 'Reading the schema…' },
+    status: { ok: 'ok', refused: 'refused', failed: 'failed', cancelled: 'cancelled' },
+    history: { title: 'History', empty: 'No queries yet' },
+    saved: {
+      title: 'Saved',
+      empty: 'No saved queries yet',
+      save: 'Save & share',
+      namePrompt: 'A name for this query',
+      done: 'Saved; the share link is copied: {link}',
+      opened: 'Opened “{name}”, shared by {owner} (it runs in your scope)',
+      link: 'Share link',
+      delete: 'Delete',
+    },
+    chart: { title: 'Chart', line: 'Line', bar: 'Bars', heatmap: 'Heatmap', none: 'No numeric column to chart' },
+  },
+}
+
+export default { 'zh-CN': zhCN, en }
