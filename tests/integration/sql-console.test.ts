@@ -9,6 +9,7 @@
  * Fixture: GridPulse with the demo registry; reports in two streets; an analyst for the city,
  * one for a street, and a leader (who may not use the console).
  */
+import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { ADMIN_PASSWORD, signIn, startTestApp, type SignedIn, type TestApp } from '../support/app.ts'
@@ -256,6 +257,15 @@ describe('the SQL console answers analysts', () => {
     expect((await api(streetAnalyst, 'DELETE', `/saved/${saved.body.id}`)).status).toBe(403)
     expect((await api(cityAnalyst, 'DELETE', `/saved/${saved.body.id}`)).status).toBe(200)
     expect((await api(streetAnalyst, 'GET', `/saved/${saved.body.id}`)).status).toBe(404)
+  })
+
+  it('runs every example query of the data dictionary (sql/README.md)', async () => {
+    const examples = [...fs.readFileSync('sql/README.md', 'utf8').matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!)
+    expect(examples.length).toBeGreaterThan(5)
+    for (const q of examples) {
+      const r = await run(cityAnalyst, q)
+      expect(r.status, `${q}\n${JSON.stringify(r.body)}`).toBe(200)
+    }
   })
 
   it('describes the tables it may read, with column types and comments', async () => {
