@@ -47,7 +47,8 @@ const FUNCTIONS_REFUSED = [
   /^(sleep|sleepEachRow)$/i,
   /^(getSetting|getSettingOrDefault|getServerSetting|getMergeTreeSetting|getMacro|getServerPort|getClientHTTPHeader|filesystem)/i,
   /^(hasColumnInTable|currentProfiles|enabledProfiles|defaultProfiles|currentRoles|enabledRoles|defaultRoles)$/i,
-  /^(addressToLine|addressToSymbol|demangle|trap|logTrace)$/i,
+  /^(addressToLine|addressToLineWithInlines|addressToSymbol|demangle|trap|logTrace)$/i,
+  /^(catboostEvaluate|modelEvaluate|naiveBayesClassifier)$/i,
 ]
 
 /** Output formats the ClickHouse-compatible endpoint may ask for: text and rows, never files. */
