@@ -35,7 +35,6 @@ export type QueryName =
   | 'trends_rollup_visits'
   | 'trends_visits_cut'
   | 'console_format'
-  | 'console_tables'
   | 'console_schema'
   | 'console_history'
   | 'console_saved'

@@ -54,6 +54,11 @@ const FUNCTIONS_REFUSED = [
 /** Output formats the ClickHouse-compatible endpoint may ask for: text and rows, never files. */
 const FORMATS = /^(JSON|JSONCompact|JSONEachRow|JSONCompactEachRow|JSONStrings|JSONCompactStrings|JSONStringsEachRow|JSONCompactStringsEachRow|JSONEachRowWithProgress|JSONCompactEachRowWithNames|JSONCompactEachRowWithNamesAndTypes|JSONCompactStringsEachRowWithNames|JSONCompactStringsEachRowWithNamesAndTypes|JSONObjectEachRow|TabSeparated|TabSeparatedRaw|TabSeparatedWithNames|TabSeparatedWithNamesAndTypes|TSV|TSVRaw|TSVWithNames|TSVWithNamesAndTypes|CSV|CSVWithNames|CSVWithNamesAndTypes|Pretty|PrettyCompact|PrettyCompactMonoBlock|PrettySpace|PrettyNoEscapes|PrettyCompactNoEscapes|Vertical|Values|Markdown|RowBinary|RowBinaryWithNames|RowBinaryWithNamesAndTypes|Native|Null)$/
 
+/** Whether the ClickHouse-compatible endpoint offers this output format. */
+export function isOfferedFormat(format: string): boolean {
+  return FORMATS.test(format)
+}
+
 /** The longest query text accepted. */
 export const MAX_QUERY_BYTES = 100_000
 
@@ -70,33 +75,49 @@ export interface CheckedQuery {
 
 interface Node {
   kind: string
-  arg: string
+  /** The rest of the line (names, literals, an alias). */
+  rest: string
   children: Node[]
 }
 
-/** Nodes whose argument starts with a name. */
-const NAMED = new Set(['Function', 'TableIdentifier', 'Identifier'])
-
-/** Parses `EXPLAIN AST` text: one node per line, indented one space per level. */
-export function parseAst(lines: string[]): Node {
-  const root: Node = { kind: '', arg: '', children: [] }
+/**
+ * Parses `EXPLAIN AST` output: one node per line, indented one space per level, "(children N)"
+ * after a node with children. The engine prints names and aliases as they are, so an alias
+ * holding a line break could forge lines: every line must be whole (the embedded engine quotes
+ * each as a JSON string) and every node must have exactly the children it declares, or the
+ * query is refused.
+ */
+export function parseAst(raw: string): Node {
+  const lines = raw.split('\n').filter((l) => l.trim() !== '')
+  if (lines.length === 0) throw new QueryRefused('could not read the query')
+  const quoted = lines[0]!.startsWith('"')
+  const root: Node = { kind: '', rest: '', children: [] }
+  const declared = new Map<Node, number>([[root, 1]])
   const stack: Array<{ depth: number; node: Node }> = [{ depth: -1, node: root }]
-  for (const line of lines) {
-    if (!line.trim()) continue
+  for (const rawLine of lines) {
+    let line = rawLine
+    if (quoted) {
+      if (rawLine.length < 2 || !rawLine.endsWith('"')) throw new QueryRefused('names and aliases may not hold line breaks')
+      try {
+        line = JSON.parse(rawLine) as string
+      } catch {
+        throw new QueryRefused('could not read the query')
+      }
+    }
+    if (/[\u0000-\u001f]/.test(line)) throw new QueryRefused('names and aliases may not hold line breaks or control characters')
     const depth = line.length - line.trimStart().length
-    const body = line.trim().replace(/ \(children \d+\)$/, '')
-    const space = body.indexOf(' ')
-    // "Function file (alias f)": a name is the argument's first word (an alias, which may hold
-    // anything, follows it); other nodes keep their whole argument.
-    const rest = space < 0 ? '' : body.slice(space + 1)
-    const kind = space < 0 ? body : body.slice(0, space)
-    const arg = NAMED.has(kind) ? rest.split(' ')[0]! : rest
-    const node: Node = { kind, arg, children: [] }
+    const body = line.trim()
+    const count = / \(children (\d+)\)$/.exec(body)
+    const text = count ? body.slice(0, count.index) : body
+    const space = text.indexOf(' ')
+    const node: Node = { kind: space < 0 ? text : text.slice(0, space), rest: space < 0 ? '' : text.slice(space + 1), children: [] }
+    declared.set(node, count ? Number(count[1]) : 0)
     while (stack.length > 1 && stack[stack.length - 1]!.depth >= depth) stack.pop()
+    if (depth !== stack[stack.length - 1]!.depth + 1) throw new QueryRefused('could not read the query')
     stack[stack.length - 1]!.node.children.push(node)
     stack.push({ depth, node })
   }
-  if (root.children.length !== 1) throw new QueryRefused('could not read the query')
+  for (const [node, n] of declared) if (node.children.length !== n) throw new QueryRefused('could not read the query (its tree does not add up)')
   return root.children[0]!
 }
 
@@ -105,57 +126,96 @@ function* walk(n: Node, parent?: Node): Generator<{ node: Node; parent: Node | u
   for (const c of n.children) yield* walk(c, n)
 }
 
+/** A function's name: the first word of its line (an alias may follow). */
+const nameOf = (n: Node) => n.rest.split(' ')[0]!
+
+/** A table's name as the engine printed it: a plain identifier, optionally in `default`, then maybe an alias. */
+const TABLE_NAME = /^((?:default\.)?[A-Za-z_][A-Za-z0-9_]*)(?: \(alias .*\))?$/
+
 const IN_FUNCTIONS = new Set(['in', 'notIn', 'globalIn', 'globalNotIn', 'nullIn', 'notNullIn', 'globalNullIn', 'globalNotNullIn'])
 
+const SETTINGS_REFUSED = 'SETTINGS are not allowed: the console sets its own limits'
+
 /**
- * Checks a parsed tree. `tablesInDb`: every table and view of the database (a name that is
- * neither one of them nor allowed is a WITH alias, and is not a table).
+ * The names the query's WITH clauses give their subqueries (`name AS (…)`), read from the
+ * normalised text, where formatQuery() puts each on a line of its own ("name AS") followed by
+ * a line "("; literals never span lines there.
  */
-export function checkTree(root: Node, tablesInDb: ReadonlySet<string>): { explain: boolean } {
+export function withNames(formatted: string): string[] {
+  const lines = formatted.split('\n')
+  const out: string[] = []
+  lines.forEach((line, i) => {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*|`[^`]*`) AS$/.exec(line)
+    if (m && lines[i + 1]?.trim() === '(') out.push(m[1]!.replace(/^`|`$/g, ''))
+  })
+  return out
+}
+
+/**
+ * Checks a parsed tree. `ctes`: the names of the query's WITH subqueries (one per WithElement
+ * node). Tables are refused unless open to the console or one of those names: any other name
+ * could reach a closed table, or — through the embedded engine's file lookup — a file.
+ */
+export function checkTree(root: Node, ctes: readonly string[]): { explain: boolean } {
   let select = root
   let explain = false
   if (root.kind === 'Explain') {
     explain = true
     const inner = root.children.find((c) => c.kind === 'SelectWithUnionQuery' || c.kind === 'SelectIntersectExceptQuery')
     if (!inner) throw new QueryRefused('EXPLAIN is allowed of a SELECT only')
-    if (root.children.some((c) => c.kind === 'Set')) throw new QueryRefused('SETTINGS are not allowed: the console sets its own limits')
+    for (const c of root.children) {
+      if (c === inner || c.kind === 'Identifier') continue // the query, and the format the reading client added
+      if (c.kind === 'Literal') throw new QueryRefused('INTO OUTFILE is not allowed: results are never written to the server')
+      if (c.kind === 'Set') throw new QueryRefused(SETTINGS_REFUSED)
+      throw new QueryRefused(`this clause is not allowed here (${c.kind})`)
+    }
     select = inner
   }
   if (select.kind !== 'SelectWithUnionQuery' && select.kind !== 'SelectIntersectExceptQuery') {
     throw new QueryRefused(`only SELECT queries may run here (this is ${describe(select.kind)})`)
   }
-  // The root's own children after the SELECT list: a trailing Identifier is the output format
-  // the reading client added; a Literal is INTO OUTFILE; a Set is SETTINGS.
-  for (const c of select.children.slice(1)) {
-    if (c.kind === 'Identifier') continue
-    if (c.kind === 'Literal') throw new QueryRefused('INTO OUTFILE is not allowed: results are never written to the server')
-    if (c.kind === 'Set') throw new QueryRefused('SETTINGS are not allowed: the console sets its own limits')
-    throw new QueryRefused(`this clause is not allowed here (${c.kind})`)
-  }
+  const withElements = [...walk(select)].filter(({ node }) => node.kind === 'WithElement').length
+  if (withElements !== ctes.length) throw new QueryRefused('could not read the WITH clause')
   const allowed = new Set<string>(CONSOLE_TABLES)
-  const table = (raw: string) => {
-    const name = raw.replace(/`/g, '')
-    const dot = name.indexOf('.')
-    if (dot >= 0) {
-      const [db, t] = [name.slice(0, dot), name.slice(dot + 1)]
-      if (db !== 'default' || !allowed.has(t)) throw new QueryRefused(`table ${name} is not open to the console; it may read ${CONSOLE_TABLES.join(', ')}`)
-      return
-    }
-    if (!allowed.has(name) && tablesInDb.has(name)) throw new QueryRefused(`table ${name} is not open to the console; it may read ${CONSOLE_TABLES.join(', ')}`)
+  const named = new Set(ctes)
+  const refuseTable = (name: string) => {
+    throw new QueryRefused(`table ${name} is not open to the console; it may read ${CONSOLE_TABLES.join(', ')}`)
+  }
+  const table = (rest: string) => {
+    const m = TABLE_NAME.exec(rest)
+    if (!m) refuseTable(rest.split(' (alias ')[0]!)
+    const name = m![1]!
+    if (name.startsWith('default.')) {
+      if (!allowed.has(name.slice('default.'.length))) refuseTable(name)
+    } else if (!allowed.has(name) && !named.has(name)) refuseTable(name)
   }
   for (const { node, parent } of walk(select)) {
-    if (node.kind === 'Set' || node.kind === 'SetQuery') throw new QueryRefused('SETTINGS are not allowed: the console sets its own limits')
-    if (node.kind === 'TableIdentifier') table(node.arg)
+    if (node.kind === 'Set' || node.kind === 'SetQuery') throw new QueryRefused(SETTINGS_REFUSED)
+    // A union's own clauses: after its list of selects, only the outermost may carry the
+    // reading client's format; a Literal is INTO OUTFILE, a Set is SETTINGS.
+    if (node.kind === 'SelectWithUnionQuery' || node.kind === 'SelectIntersectExceptQuery') {
+      node.children.forEach((c, i) => {
+        if (i === 0 && c.kind === 'ExpressionList') return
+        if (node === select && c.kind === 'Identifier') return
+        if (c.kind === 'Literal') throw new QueryRefused('INTO OUTFILE is not allowed: results are never written to the server')
+        if (c.kind === 'Set') throw new QueryRefused(SETTINGS_REFUSED)
+        if (node.kind === 'SelectIntersectExceptQuery' && c.kind === 'SelectWithUnionQuery') return
+        if (node.kind === 'SelectIntersectExceptQuery' && c.kind === 'SelectQuery') return
+        throw new QueryRefused(`this clause is not allowed here (${c.kind})`)
+      })
+    }
+    if (node.kind === 'TableIdentifier') table(node.rest)
     if (node.kind === 'Function') {
+      const fn = nameOf(node)
       if (parent?.kind === 'TableExpression') {
-        if (!TABLE_FUNCTIONS.has(node.arg)) throw new QueryRefused(`table function ${node.arg}() is not allowed: the console reads the event store only (it may use ${[...TABLE_FUNCTIONS].slice(0, 4).join(', ')})`)
-      } else if (FUNCTIONS_REFUSED.some((re) => re.test(node.arg))) {
-        throw new QueryRefused(`function ${node.arg}() is not allowed in the console`)
+        if (!TABLE_FUNCTIONS.has(fn)) throw new QueryRefused(`table function ${fn}() is not allowed: the console reads the event store only (it may use ${[...TABLE_FUNCTIONS].slice(0, 4).join(', ')})`)
+      } else if (FUNCTIONS_REFUSED.some((re) => re.test(fn))) {
+        throw new QueryRefused(`function ${fn}() is not allowed in the console`)
       }
       // `x IN t` reads table t by name: the same rules as FROM.
-      if (IN_FUNCTIONS.has(node.arg)) {
+      if (IN_FUNCTIONS.has(fn)) {
         const right = node.children[0]?.children[1]
-        if (right?.kind === 'Identifier' || right?.kind === 'TableIdentifier') table(right.arg)
+        if (right?.kind === 'Identifier' || right?.kind === 'TableIdentifier') table(right.rest)
       }
     }
   }
@@ -185,16 +245,21 @@ function describe(kind: string): string {
 }
 
 /** Checks `query` with the engine's parser; the statement to run, or QueryRefused. */
-export async function checkQuery(client: ClickHouseClient, query: string, tablesInDb: ReadonlySet<string>, opts: { allowFormat: boolean }): Promise<CheckedQuery> {
+export async function checkQuery(client: ClickHouseClient, query: string, opts: { allowFormat: boolean }): Promise<CheckedQuery> {
   if (Buffer.byteLength(query) > MAX_QUERY_BYTES) throw new QueryRefused(`the query is longer than ${MAX_QUERY_BYTES / 1000} KB`)
   if (!query.trim()) throw new QueryRefused('the query is empty')
-  let formatted: string
-  try {
-    const rs = await client.query({ query: sql('console_format'), query_params: { q: query }, format: 'JSONEachRow' })
-    formatted = (await rs.json<{ q: string }>())[0]!.q
-  } catch (e) {
-    throw new QueryRefused(syntaxMessage(e))
+  let formatted: string | undefined
+  // After a query on this connection was killed, the embedded engine may answer the next one
+  // empty, without an error: such an answer is asked once more.
+  for (let attempt = 0; formatted === undefined && attempt < 2; attempt++) {
+    try {
+      const rs = await client.query({ query: sql('console_format'), query_params: { q: query }, format: 'JSONEachRow' })
+      formatted = (await rs.json<{ q: string }>())[0]?.q
+    } catch (e) {
+      throw new QueryRefused(syntaxMessage(e))
+    }
   }
+  if (formatted === undefined) throw new Error('the engine did not answer the check; try again')
   // formatQuery() writes FORMAT alone on the last line (a literal never spans lines there).
   const statement = formatted.trimEnd().split('\n')
   const asked = /^FORMAT (\w+)$/.exec(statement.at(-1)!.trim())
@@ -207,9 +272,9 @@ export async function checkQuery(client: ClickHouseClient, query: string, tables
   // The one normalised statement is parsed again, now to read its tree; EXPLAIN AST runs nothing.
   // The client adds a FORMAT clause, which the engine reads as the explained query's (a trailing
   // Identifier child, ignored by checkTree); lines come as JSON strings or as plain text.
-  const ast = await (await client.query({ query: `EXPLAIN AST ${text}`, format: 'TabSeparatedRaw' })).text()
-  const lines = ast.split('\n').map((l) => (l.startsWith('"') ? (JSON.parse(l) as string) : l))
-  const { explain } = checkTree(parseAst(lines), tablesInDb)
+  let ast = ''
+  for (let attempt = 0; !ast.trim() && attempt < 2; attempt++) ast = await (await client.query({ query: `EXPLAIN AST ${text}`, format: 'TabSeparatedRaw' })).text()
+  const { explain } = checkTree(parseAst(ast), withNames(text))
   return { text, explain, format }
 }
 

@@ -10,7 +10,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { parseScope, type Scope } from '../contracts/live.ts'
 import type { Logger } from '../log.ts'
 import { chTime, sql } from '../../sql/queries.ts'
-import { checkQuery, QueryRefused, syntaxMessage, type CheckedQuery } from './guard.ts'
+import { checkQuery, isOfferedFormat, QueryRefused, syntaxMessage, type CheckedQuery } from './guard.ts'
 import type { ConsoleColumn, ConsoleResult } from '../contracts/console.ts'
 
 export interface ConsoleLimits {
@@ -43,8 +43,8 @@ export interface Asker {
 
 export class ConsoleBusyError extends Error {
   readonly retryAfterSec = 5
-  constructor() {
-    super('the SQL console is running other queries; try again in a few seconds')
+  constructor(message = 'the SQL console is running other queries; try again in a few seconds') {
+    super(message)
   }
 }
 
@@ -52,6 +52,8 @@ export class ConsoleBusyError extends Error {
 export class QueryFailed extends Error {}
 
 const MAX_WAITING = 4
+/** Runs one analyst may have running or waiting: one analyst cannot take every place. */
+const MAX_PER_USER = 2
 
 /** A string literal for SQL text: the engine's escaping, for values we made (never user text). */
 function literal(s: string): string {
@@ -61,7 +63,9 @@ function literal(s: string): string {
 /** The row filter of each console table for a scope (the city: none). */
 export function scopeFilters(scope: Scope): Record<string, string> {
   const s = parseScope(scope)
-  if (!s || s.level === 'city') return {}
+  // A scope that does not parse must not read as the whole city.
+  if (!s) throw new QueryRefused(`your scope (${String(scope)}) is not one the console knows; ask an admin`)
+  if (s.level === 'city') return {}
   const col = s.level
   const code = literal(s.code)
   const inTree = (c: string) => `(${c} = ${code} OR startsWith(${c}, ${literal(`${s.code}.`)}))`
@@ -94,8 +98,8 @@ export interface ConsoleDeps {
 
 export class SqlConsole {
   private readonly limits: ConsoleLimits
-  private tables: ReadonlySet<string> = new Set()
-  private tablesAt = 0
+  /** Runs asked and not finished, by run id: who asked, and whether it was cancelled. */
+  private readonly runs = new Map<string, { userId: string; cancelled: boolean; started: boolean }>()
   private running = false
   private readonly waiting: Array<() => void> = []
   private ready: Promise<void> | undefined
@@ -110,7 +114,10 @@ export class SqlConsole {
       if (this.deps.engine !== 'embedded') return
       for (const [k, v] of Object.entries(this.settings())) await this.deps.client.command({ query: `SET ${k} = ${typeof v === 'string' ? literal(v) : v}` })
       await this.deps.client.command({ query: 'SET readonly = 2' })
-    })()
+    })().catch((e: unknown) => {
+      this.ready = undefined // tried again with the next query
+      throw e
+    })
     return this.ready
   }
 
@@ -131,20 +138,6 @@ export class SqlConsole {
     }
   }
 
-  private async tablesInDb(): Promise<ReadonlySet<string>> {
-    if (Date.now() - this.tablesAt > 60_000) {
-      const rows = await (await this.deps.admin.query({ query: sql('console_tables'), format: 'JSONEachRow' })).json<{ name: string }>()
-      this.tables = new Set(rows.map((r) => r.name))
-      this.tablesAt = Date.now()
-    }
-    return this.tables
-  }
-
-  /** Checks a query without running it. */
-  async check(query: string, opts: { allowFormat: boolean }): Promise<CheckedQuery> {
-    return checkQuery(this.deps.admin, query, await this.tablesInDb(), opts)
-  }
-
   private async slot(): Promise<void> {
     if (!this.running) {
       this.running = true
@@ -161,21 +154,34 @@ export class SqlConsole {
   }
 
   /**
-   * Runs `text` (checked) for `asker`, in their scope, marked with `runId` so it can be
-   * cancelled; `read` reads the result set.
+   * Checks `query` and runs it for `asker`, in their scope, one query at a time; marked with
+   * `runId` so it can be cancelled, waiting or running. The check runs on the analyst
+   * connection too, inside the queue: nothing an analyst sends reaches another connection.
    */
-  private async execute<T>(asker: Asker, text: string, runId: string, read: (query: string, settings: Record<string, string | number>) => Promise<T>): Promise<T> {
-    await this.init()
-    await this.slot()
+  private async execute<T>(asker: Asker, query: string, allowFormat: boolean, runId: string, read: (checked: CheckedQuery, marked: string, settings: Record<string, string | number>) => Promise<T>): Promise<T> {
+    const mine = [...this.runs.values()].filter((r) => r.userId === asker.userId).length
+    if (mine >= MAX_PER_USER) throw new ConsoleBusyError(`you have ${mine} queries running or waiting; wait for them or cancel one`)
+    const run = { userId: asker.userId, cancelled: false, started: false }
+    this.runs.set(runId, run)
     try {
-      const marked = `/* gridpulse-console ${runId} */\n${text}`
-      if (this.deps.engine === 'embedded') {
-        await this.deps.client.command({ query: `SET additional_table_filters = ${filtersSetting(asker.scope)}` })
-        return await read(marked, {})
+      const filters = filtersSetting(asker.scope)
+      await this.init()
+      await this.slot()
+      try {
+        if (run.cancelled) throw new QueryFailed('the query was cancelled')
+        run.started = true
+        const checked = await checkQuery(this.deps.client, query, { allowFormat })
+        const marked = `/* gridpulse-console ${runId} */\n${checked.text}`
+        if (this.deps.engine === 'embedded') {
+          await this.deps.client.command({ query: `SET additional_table_filters = ${filters}` })
+          return await read(checked, marked, {})
+        }
+        return await read(checked, marked, { ...this.settings(), readonly: 2, additional_table_filters: filters })
+      } finally {
+        this.release()
       }
-      return await read(marked, { ...this.settings(), readonly: 2, additional_table_filters: filtersSetting(asker.scope) })
     } finally {
-      this.release()
+      this.runs.delete(runId)
     }
   }
 
@@ -185,9 +191,8 @@ export class SqlConsole {
     const runId = opts.runId ?? crypto.randomUUID()
     const limit = Math.min(opts.limit ?? this.limits.maxResultRows, this.limits.maxResultRows)
     try {
-      const checked = await this.check(query, { allowFormat: false })
-      const text = opts.explain && !checked.explain ? `EXPLAIN ${opts.explain.toUpperCase()}\n${checked.text}` : checked.text
-      const result = await this.execute(asker, text, runId, async (q, settings) => {
+      const result = await this.execute(asker, query, false, runId, async (checked, marked, settings) => {
+        const q = opts.explain && !checked.explain ? marked.replace(/\n/, `\nEXPLAIN ${opts.explain.toUpperCase()}\n`) : marked
         const rs = await this.deps.client.query({ query: q, format: 'JSONCompactEachRowWithNamesAndTypes', clickhouse_settings: settings as never })
         const lines = await rs.json<unknown[]>()
         const [names = [], types = [], ...rows] = lines as [string[], string[], ...unknown[][]]
@@ -207,9 +212,13 @@ export class SqlConsole {
     const started = performance.now()
     const runId = crypto.randomUUID()
     try {
-      const checked = await this.check(query, { allowFormat: true })
-      const format = checked.format ?? defaultFormat
-      const body = await this.execute(asker, checked.text, runId, async (q, settings) => (await this.deps.client.query({ query: q, format: format as never, clickhouse_settings: settings as never })).text())
+      // The client writes `FORMAT <format>` after the query: only a format from the list may go there.
+      if (!isOfferedFormat(defaultFormat)) throw new QueryRefused(`default_format ${JSON.stringify(defaultFormat)} is not offered here`)
+      let format = defaultFormat
+      const body = await this.execute(asker, query, true, runId, async (checked, marked, settings) => {
+        format = checked.format ?? defaultFormat
+        return (await this.deps.client.query({ query: marked, format: format as never, clickhouse_settings: settings as never })).text()
+      })
       this.record(asker, 'http', query, 'ok', '', 0, Math.round(performance.now() - started))
       return { body, format, runId }
     } catch (e) {
@@ -217,10 +226,12 @@ export class SqlConsole {
     }
   }
 
-  /** Stops a query of this user's that is still running (its run id), if any. */
-  async cancel(runId: string): Promise<void> {
-    if (!/^[0-9a-f-]{36}$/.test(runId)) return
-    await this.deps.admin.command({ query: sql('console_kill'), query_params: { marker: `%gridpulse-console ${runId} %` } })
+  /** Stops a run of this user's, waiting (it will not start) or running (killed), if any. */
+  async cancel(userId: string, runId: string): Promise<void> {
+    const run = this.runs.get(runId)
+    if (!run || run.userId !== userId) return
+    run.cancelled = true
+    if (run.started) await this.deps.admin.command({ query: sql('console_kill'), query_params: { marker: `%gridpulse-console ${runId} %` } })
   }
 
   private failed(asker: Asker, via: 'console' | 'http', query: string, e: unknown, started: number): Error {

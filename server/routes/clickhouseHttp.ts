@@ -5,7 +5,8 @@
  *   curl -u analyst:password 'http://host:8080/clickhouse/?query=SELECT+count()+FROM+report_current'
  * The same guard, limits, scope and log as the console (server/console); a subset of the
  * interface: the query from `?query=` and/or the body, credentials as Basic auth, the
- * X-ClickHouse-User/-Key headers or `user`/`password` parameters, a FORMAT clause or
+ * X-ClickHouse-User/-Key headers or `user`/`password` parameters (these end up in logs: prefer
+ * the others), a FORMAT clause or
  * `default_format`; `/ping`. Other parameters (settings among them) are ignored: limits are
  * the server's. Errors come in ClickHouse's shape (`Code: N. DB::Exception: … (NAME)`), which
  * clients parse.
@@ -69,6 +70,9 @@ export function clickhouseHttpRoutes(deps: ClickHouseHttpDeps) {
     if (!cred) return chError(res, 401, 194, 'REQUIRED_PASSWORD', 'credentials are required: an analyst username and password (Basic auth or X-ClickHouse-User/X-ClickHouse-Key)')
     const key = crypto.createHash('sha256').update(`${cred.user}\0${cred.password}`).digest('hex')
     let principal = signedIn.get(key)
+    // A remembered sign-in holds only while the user is as they were (not disabled, same role and scope).
+    const now = deps.users.byUsername(cred.user)
+    if (principal && (!now || now.disabledAt !== null || now.id !== principal.principal.id || now.role !== principal.principal.role || now.scope !== principal.principal.scope)) principal = undefined
     if (!principal || Date.now() - principal.at > AUTH_CACHE_MS) {
       signedIn.delete(key)
       const ip = req.ip ?? ''

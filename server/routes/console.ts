@@ -78,8 +78,8 @@ export function consoleRoutes(deps: ConsoleRouteDeps) {
   })
 
   router.post('/cancel', async (req, res) => {
-    user(req, res)
-    await deps.console.cancel(parse(cancelBody, req.body).runId)
+    const p = user(req, res)
+    await deps.console.cancel(p.id, parse(cancelBody, req.body).runId)
     res.json({ ok: true })
   })
 

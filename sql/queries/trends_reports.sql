@@ -55,7 +55,7 @@ FROM
         step.1 AS kind,
         assumeNotNull(step.2) AS at,
         if(kind IN ('verified', 'resolved', 'closed') AND reported_at IS NOT NULL,
-            dateDiff('second', assumeNotNull(reported_at), assumeNotNull(step.2)) / 60, NULL) AS minutes
+            dateDiff('millisecond', assumeNotNull(reported_at), assumeNotNull(step.2)) / 60000, NULL) AS minutes
     FROM base
     ARRAY JOIN arrayFilter(x -> x.2 IS NOT NULL AND x.2 >= {start:DateTime64(3, 'UTC')} AND x.2 < {end:DateTime64(3, 'UTC')},
         [('reported', reported_at), ('verified', verified_at), ('resolved', resolved_at),

@@ -134,6 +134,14 @@ const HOSTILE: Array<[string, RegExp]> = [
   ["SELECT dictGet('d', 'a', 1)", /function dictGet\(\) is not allowed/],
   ["SELECT getSetting('readonly')", /function getSetting\(\) is not allowed/],
   ['SELECT 1 FORMAT JSON', /FORMAT is not needed here/],
+  // Names that are no table here: the embedded engine would look them up as files.
+  ['SELECT * FROM `/etc/passwd`', /table \/etc\/passwd is not open/],
+  ['SELECT * FROM `/tmp/?env`', /is not open/],
+  ['SELECT * FROM Dockerfile', /table Dockerfile is not open/],
+  ["EXPLAIN SELECT 1 INTO OUTFILE '/tmp/gridpulse-explain.txt'", /INTO OUTFILE is not allowed/],
+  ["EXPLAIN SYNTAX SELECT 'x' INTO OUTFILE 'dashboard/dist/index.html' TRUNCATE FORMAT TSVRaw", /INTO OUTFILE is not allowed|FORMAT is not needed/],
+  ["SELECT ('tok' AS `a\n     Literal z`) IN sessions", /line breaks|not open|does not add up/],
+  ["SELECT ('tok' AS `a (children 1)\n       Identifier report_events`) IN sessions", /line breaks|not open|does not add up/],
   ['EXPLAIN AST DROP TABLE report_events', /EXPLAIN is allowed of a SELECT only/],
   ['', /the query is empty/],
   ['SELEC 1', /Syntax error/],
@@ -229,6 +237,14 @@ describe('the SQL console answers analysts', () => {
     expect(await tsv.text()).toBe('8\n')
     const csv = await fetch(`${app.url}/clickhouse/`, { method: 'POST', headers: { 'x-clickhouse-user': 'ana-city', 'x-clickhouse-key': PASSWORD }, body: 'SELECT 1 AS a, \'x\' AS b FORMAT CSVWithNames' })
     expect(await csv.text()).toBe('"a","b"\n1,"x"\n')
+    // default_format goes after the query: only a format name may go there.
+    for (const bad of ['TSV; SELECT id FROM api_keys', 'TSV SETTINGS additional_table_filters = {}', 'TSV; SET max_execution_time = 0']) {
+      const r = await fetch(`${app.url}/clickhouse/?default_format=${encodeURIComponent(bad)}&query=${encodeURIComponent("SELECT count() FROM report_events WHERE event_id LIKE 'C-%'")}`, {
+        headers: { authorization: `Basic ${Buffer.from(`ana-dawan:${PASSWORD}`).toString('base64')}` },
+      })
+      expect(r.status, bad).toBe(403)
+      expect(await r.text()).toMatch(/default_format .* is not offered here/)
+    }
     const denied = await fetch(`${app.url}/clickhouse/?query=${encodeURIComponent('DROP TABLE report_events')}`, { headers: { authorization: `Basic ${Buffer.from(`ana-city:${PASSWORD}`).toString('base64')}` } })
     expect(denied.status).toBe(403)
     expect(await denied.text()).toMatch(/^Code: 164\. DB::Exception: only SELECT queries may run here.*\(READONLY\)/)
@@ -282,6 +298,21 @@ describe('the SQL console answers analysts', () => {
     expect(tables.map((t) => t.table)).not.toContain('users')
     const at = tables.find((t) => t.table === 'report_events')!.columns.find((c) => c.name === 'at')!
     expect(at).toEqual({ name: 'at', type: "DateTime64(3, 'UTC')", comment: expect.stringMatching(/happened/) })
+  })
+
+  it('keeps one analyst from taking every place in the queue, and lets only the asker cancel', async () => {
+    const slow = 'SELECT count() FROM numbers(1500000000) WHERE sipHash64(number) % 7 = 1'
+    const ids = [crypto.randomUUID(), crypto.randomUUID()]
+    const two = ids.map((runId) => run(cityAnalyst, slow, { runId }))
+    await new Promise((r) => setTimeout(r, 300))
+    const third = await run(cityAnalyst, 'SELECT 1')
+    expect(third.status).toBe(503)
+    expect(third.body.error).toMatch(/you have 2 queries running or waiting/)
+    // Another analyst cannot cancel them; their own cancel stops the waiting one before it starts.
+    expect((await api(streetAnalyst, 'POST', '/cancel', { runId: ids[0] })).status).toBe(200)
+    for (const runId of [...ids].reverse()) expect((await api(cityAnalyst, 'POST', '/cancel', { runId })).status).toBe(200)
+    const results = await Promise.all(two)
+    for (const r of results) expect(r.body.error, JSON.stringify(r.body)).toMatch(/cancelled/)
   })
 
   it('cancels a run under way', async () => {

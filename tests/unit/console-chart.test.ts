@@ -51,4 +51,8 @@ describe('CSV export', () => {
   it('starts with a BOM, quotes what needs it, and writes NULL as empty', () => {
     expect(toCsv(['名称', 'n', 'note'], [['大弯街道', '3', 'a,"b"\nc'], [null, 1, { k: 1 }]])).toBe('\uFEFF名称,n,note\r\n大弯街道,3,"a,""b""\nc"\r\n,1,"{""k"":1}"\r\n')
   })
+
+  it('keeps a spreadsheet from running text as a formula, but leaves negative numbers alone', () => {
+    expect(toCsv(['a', 'b'], [['=HYPERLINK("x")', '-5'], ['@SUM(A1)', '+1']])).toBe('\uFEFFa,b\r\n"\'=HYPERLINK(""x"")",-5\r\n\'@SUM(A1),+1\r\n')
+  })
 })
