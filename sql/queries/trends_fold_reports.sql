@@ -2,7 +2,7 @@
 -- with an event stored after {since} (or every report when {all} = 1), its current contribution,
 -- and when it differs from the one folded before, that one cancelled (sign -1, same version).
 -- A report folded again without change writes nothing, so reading a few seconds twice is free.
--- {chunks}/{chunk} split a full fold by report id, to bound its memory.
+-- {chunks}/{chunk} split a big fold by report id, to bound its memory (also the set of changed ids).
 -- A contribution, from report_state merged as report_current does (the same definitions as
 -- trends_reports): one step per lifecycle time the report has — reported, first verified,
 -- latest resolved, closed, reopened, rejected — in its local month and hour ({tz}); for verified, resolved and closed the minutes
@@ -52,7 +52,7 @@ FROM
                     min(reported_at) AS reported_at, min(verified_at) AS verified_at, max(resolved_at) AS resolved_at,
                     max(closed_at) AS closed_at, max(reopened_at) AS reopened_at, max(rejected_at) AS rejected_at
                 FROM report_state
-                WHERE ({all:UInt8} = 1 OR report_id IN (SELECT report_id FROM report_events WHERE stored_at > {since:DateTime64(3, 'UTC')}))
+                WHERE ({all:UInt8} = 1 OR report_id IN (SELECT report_id FROM report_events WHERE stored_at > {since:DateTime64(3, 'UTC')} AND cityHash64(report_id) % {chunks:UInt32} = {chunk:UInt32}))
                     AND cityHash64(report_id) % {chunks:UInt32} = {chunk:UInt32}
                 GROUP BY report_id
             )
@@ -68,7 +68,7 @@ FROM
                 any(CAST((district, street, community, grid, category, mobile, steps),
                     'Tuple(String, String, String, String, String, UInt8, Array(Tuple(String, Date, DateTime(\'UTC\'), UInt16, UInt8)))')) AS body
             FROM trends_contrib
-            WHERE ({all:UInt8} = 1 OR report_id IN (SELECT report_id FROM report_events WHERE stored_at > {since:DateTime64(3, 'UTC')}))
+            WHERE ({all:UInt8} = 1 OR report_id IN (SELECT report_id FROM report_events WHERE stored_at > {since:DateTime64(3, 'UTC')} AND cityHash64(report_id) % {chunks:UInt32} = {chunk:UInt32}))
                 AND cityHash64(report_id) % {chunks:UInt32} = {chunk:UInt32}
             GROUP BY report_id, version
             HAVING sum(sign) > 0
