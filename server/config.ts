@@ -27,6 +27,11 @@ export interface Config {
   /** Months of history the demo backfills on first start. */
   demoBackfillMonths: number
   tz: string
+  /**
+   * This process maintains the review rollups (server/trends/rollups.ts). One per store: with
+   * several server replicas on one ClickHouse, all but one set GRIDPULSE_ROLLUPS=0.
+   */
+  rollups: boolean
   adminPassword: string | undefined
   ingestKey: string | undefined
   displayToken: string | undefined
@@ -146,6 +151,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
     demoSeed: int(e, 'GRIDPULSE_DEMO_SEED', 20221107, 0, 2 ** 31 - 1),
     demoBackfillMonths: int(e, 'GRIDPULSE_DEMO_MONTHS', 12, 0, 36),
     tz: timeZone(e),
+    rollups: int(e, 'GRIDPULSE_ROLLUPS', 1, 0, 1) === 1,
     adminPassword: str(e, 'GRIDPULSE_ADMIN_PASSWORD'),
     ingestKey: str(e, 'GRIDPULSE_INGEST_KEY'),
     displayToken: str(e, 'GRIDPULSE_DISPLAY_TOKEN'),

@@ -137,7 +137,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     server.listen(config.port, config.host, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
-  rollups.start()
+  if (config.rollups) rollups.start()
   const url = `http://localhost:${port}`
   ready = true
 

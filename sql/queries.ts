@@ -42,6 +42,7 @@ export type QueryName =
   | 'console_kill'
   | 'rollup_state'
   | 'report_count'
+  | 'rollup_check'
 
 const cache = new Map<QueryName, string>()
 

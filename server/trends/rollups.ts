@@ -27,6 +27,12 @@ export const FOLD_MS = 10_000
  * the last few seconds again, as the live hub does (a refold without change writes nothing).
  */
 const SETTLE_MS = 5_000
+/**
+ * Every this many passes (10 minutes) one reads back further: an insert that took longer than
+ * SETTLE_MS to commit is folded then (a refold without change still writes nothing).
+ */
+const CATCH_UP_EVERY = 60
+const CATCH_UP_MS = 10 * 60_000
 /** A fold reads at most about this many reports at a time (bounds its memory). */
 const FOLD_CHUNK = 1_000_000
 const TABLES = ['trends_contrib', 'trends_monthly', 'trends_hourly', 'visit_week_sets', 'visit_weeks'] as const
@@ -59,6 +65,7 @@ export class TrendsRollups {
   private chain: Promise<void> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
   private stopped = false
+  private checked = false
 
   constructor(private readonly deps: RollupsDeps) {}
 
@@ -109,14 +116,20 @@ export class TrendsRollups {
         version: string | number
       }>()
     )[0]
-    const full = !state || state.tz !== tz || state.sla !== slaKey
+    // Once per process: the sums must hold what the contributions say (a crash between a
+    // contribution and its views' writes would leave them short); if not, fold again from the start.
+    const unsound = !this.checked && !!state && !(await this.consistent())
+    this.checked = true
+    if (unsound) this.deps.log.warn('the review rollups disagree with their contributions; they are folded again from the start')
+    const full = !state || state.tz !== tz || state.sla !== slaKey || unsound
     if (full) {
       this.isReady = false
       if (state) this.deps.log.info('the review rollups are folded again from the start', { reason: state.tz !== tz ? 'time zone changed' : 'SLA changed' })
       for (const t of TABLES) await client.command({ query: `TRUNCATE TABLE ${t}` })
     }
     const clock = Number((await (await client.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>())[0]!.now)
-    const since = full ? 0 : Math.max(0, Number(state!.through) - SETTLE_MS)
+    const back = this.stats.passes % CATCH_UP_EVERY === CATCH_UP_EVERY - 1 ? CATCH_UP_MS : SETTLE_MS
+    const since = full ? 0 : Math.max(0, Number(state!.through) - back)
     const params = { tz, since: chTime(since), version: clock }
 
     // A fold reads its reports' current state and earlier contributions at once: chunk a big one.
@@ -155,6 +168,12 @@ export class TrendsRollups {
     }
     this.foldedSla = slaKey
     this.isReady = true
+  }
+
+  /** Whether the monthly sums count every step the live contributions hold. */
+  private async consistent(): Promise<boolean> {
+    const row = (await (await this.deps.client.query({ query: sql('rollup_check'), format: 'JSONEachRow' })).json<{ contributed: string; summed: string }>())[0]
+    return !!row && Number(row.contributed) === Number(row.summed)
   }
 }
 

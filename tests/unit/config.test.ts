@@ -9,6 +9,8 @@ describe('the config module', () => {
     expect(c.demo).toBe('full')
     expect(c.clickhouseUrl).toBeUndefined()
     expect(c.dataDir.endsWith('/data')).toBe(true)
+    expect(c.rollups).toBe(true)
+    expect(c.clickhouseAnalystUrl).toBeUndefined()
   })
 
   it('names the variable with a bad value', () => {
@@ -16,6 +18,8 @@ describe('the config module', () => {
     expect(() => loadConfig({}, { GRIDPULSE_TZ: 'Mars/Olympus' })).toThrow(ConfigError)
     expect(() => loadConfig({}, { GRIDPULSE_DEMO: 'yes' })).toThrow(/"GRIDPULSE_DEMO" must be 1, registry or 0/)
     expect(() => loadConfig({}, { CLICKHOUSE_URL: 'not a url' })).toThrow(/"CLICKHOUSE_URL" is not a valid URL/)
+    expect(() => loadConfig({}, { GRIDPULSE_ROLLUPS: '2' })).toThrow(/GRIDPULSE_ROLLUPS/)
+    expect(loadConfig({}, { GRIDPULSE_ROLLUPS: '0' }).rollups).toBe(false)
   })
 
   it('lets explicit overrides win over the environment', () => {
