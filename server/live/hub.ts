@@ -19,7 +19,8 @@ import { emptyWindows, HexRings, loadWindows, MIN_BASELINE_DAYS, type Windows } 
 import { isSpike } from './alerts.ts'
 import { loadVisitRows, visitCoverage } from './visits.ts'
 import type { Logger } from '../log.ts'
-import { Gauge, type Registry as MetricsRegistry } from 'prom-client'
+import type { Registry as MetricsRegistry } from 'prom-client'
+import { readGauge } from '../gauges.ts'
 
 export type LiveNamespace = Namespace<ClientToServerEvents, ServerToClientEvents>
 type TickerEntry = TickerItem & { scopes: Scope[] }
@@ -389,15 +390,7 @@ export class LiveHub {
 
 /** The hub's figures in /metrics: how often and how long it computes, what it holds, who listens. */
 export function registerHubMetrics(registry: MetricsRegistry, hub: LiveHub): void {
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read())
-      },
-    })
+  const gauge = (name: string, help: string, read: () => number) => readGauge(registry, name, help, read)
   gauge('gridpulse_live_computes', 'Live recomputes of every scope since start', () => hub.stats.computes)
   gauge('gridpulse_live_skipped_ticks', 'Ticks skipped because a compute was still running', () => hub.stats.skippedTicks)
   gauge('gridpulse_live_last_compute_seconds', 'Duration of the last live recompute', () => hub.stats.lastComputeMs / 1000)

@@ -5,6 +5,7 @@
  */
 import express, { type Request, type Response } from 'express'
 import { z } from 'zod'
+import { parseBody } from './body.ts'
 import type { KeySecret, UserView } from '../contracts/auth.ts'
 import { USER_ROLES } from '../contracts/auth.ts'
 import type { Scope } from '../contracts/live.ts'
@@ -38,14 +39,6 @@ const slaBody = z.strictObject({
   sla: z.partialRecord(z.enum(CATEGORIES), z.strictObject({ verifyMin: z.number().int().min(1).max(525_600), resolveMin: z.number().int().min(1).max(525_600) })),
 })
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body)
-  if (!r.success) {
-    const i = r.error.issues[0]!
-    throw new HttpError(400, `${i.path.join('.') || 'body'}: ${i.message}`)
-  }
-  return r.data
-}
 
 export function adminRoutes(deps: AdminDeps) {
   const { users, sessions, keys, audit, registry } = deps.auth.deps
@@ -81,7 +74,7 @@ export function adminRoutes(deps: AdminDeps) {
 
   router.post('/users', async (req, res) => {
     const p = admin(req, res)
-    const body = parse(userCreate, req.body)
+    const body = parseBody(userCreate, req.body)
     if (users.byUsername(body.username)) throw new HttpError(409, `username "${body.username}" is taken`)
     const user = await users.create({ ...body, role: body.role as UserView['role'], scope: grantable(p, body.scope) })
     record(req, p, 'user.create', user.username, `${user.role} ${user.scope}`)
@@ -92,7 +85,7 @@ export function adminRoutes(deps: AdminDeps) {
     const p = admin(req, res)
     const target = users.get(String(req.params.id))
     if (!target || !scopeVisible(deps, p, target.scope)) throw new HttpError(404, 'no such user')
-    const body = parse(userPatch, req.body)
+    const body = parseBody(userPatch, req.body)
     if (target.id === p.id && (body.disabled === true || (body.role !== undefined && body.role !== 'admin') || (body.scope !== undefined && body.scope !== p.scope))) {
       throw new HttpError(400, 'you cannot disable yourself, drop your own admin role or change your own scope; ask another admin')
     }
@@ -117,7 +110,7 @@ export function adminRoutes(deps: AdminDeps) {
 
   router.post('/keys', async (req, res) => {
     const p = admin(req, res)
-    const body = parse(keyCreate, req.body)
+    const body = parseBody(keyCreate, req.body)
     const created: KeySecret = await keys.create(body.kind, body.name, grantable(p, body.scope))
     record(req, p, 'key.create', created.key.id, `${body.kind} ${body.scope} "${body.name}"`)
     res.status(201).json(created)
@@ -166,7 +159,7 @@ export function adminRoutes(deps: AdminDeps) {
   router.put('/sla', async (req, res) => {
     const p = admin(req, res)
     if (p.scope !== 'city') throw new HttpError(403, 'only a city-scope admin may change the SLA')
-    const body = parse(slaBody, req.body)
+    const body = parseBody(slaBody, req.body)
     const next = { ...deps.sla.get() }
     for (const [c, v] of Object.entries(body.sla)) next[c as Category] = v
     await deps.sla.set(next, actorOf(p))

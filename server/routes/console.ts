@@ -12,6 +12,7 @@
 import crypto from 'node:crypto'
 import express, { type Request, type Response } from 'express'
 import { z } from 'zod'
+import { parseBody } from './body.ts'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { HttpError, requireCsrf, requirePermission } from '../auth/http.ts'
 import type { Principal } from '../auth/principal.ts'
@@ -35,14 +36,6 @@ const runBody = z.strictObject({
 const saveBody = z.strictObject({ name: z.string().trim().min(1).max(120), query: z.string().min(1).max(MAX_QUERY_BYTES) })
 const cancelBody = z.strictObject({ runId: z.uuid() })
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body)
-  if (!r.success) {
-    const i = r.error.issues[0]!
-    throw new HttpError(400, `${i.path.join('.') || 'body'}: ${i.message}`)
-  }
-  return r.data
-}
 
 export function askerOf(p: Principal): Asker {
   return { userId: p.id, username: p.name, scope: p.scope }
@@ -68,7 +61,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps) {
 
   router.post('/', async (req, res) => {
     const p = user(req, res)
-    const body = parse(runBody, req.body)
+    const body = parseBody(runBody, req.body)
     try {
       res.json(await deps.console.run(askerOf(p), body.query, { explain: body.explain, limit: body.limit, runId: body.runId }))
     } catch (e) {
@@ -79,7 +72,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps) {
 
   router.post('/cancel', async (req, res) => {
     const p = user(req, res)
-    await deps.console.cancel(p.id, parse(cancelBody, req.body).runId)
+    await deps.console.cancel(p.id, parseBody(cancelBody, req.body).runId)
     res.json({ ok: true })
   })
 
@@ -121,7 +114,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps) {
 
   router.post('/saved', async (req, res) => {
     const p = user(req, res)
-    const body = parse(saveBody, req.body)
+    const body = parseBody(saveBody, req.body)
     const now = Date.now()
     const saved: SavedQuery = { id: crypto.randomBytes(9).toString('base64url'), owner: p.name, name: body.name, query: body.query, createdAt: now }
     await deps.store.insert({

@@ -14,7 +14,8 @@
  * false and the review reads the events instead.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
-import { Gauge, type Registry as MetricsRegistry } from 'prom-client'
+import type { Registry as MetricsRegistry } from 'prom-client'
+import { readGauge } from '../gauges.ts'
 import { chTime, sql } from '../../sql/queries.ts'
 import type { SlaTable } from '../sla.ts'
 import type { Logger } from '../log.ts'
@@ -179,15 +180,7 @@ export class TrendsRollups {
 
 /** The maintainer in /metrics: how far behind the rollups are and what their passes cost. */
 export function registerRollupMetrics(registry: MetricsRegistry, rollups: TrendsRollups): void {
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read())
-      },
-    })
+  const gauge = (name: string, help: string, read: () => number) => readGauge(registry, name, help, read)
   gauge('gridpulse_trends_rollup_through_seconds', 'Store time the review rollups are folded through (unix seconds; 0 before the first pass)', () => rollups.stats.through / 1000)
   gauge('gridpulse_trends_rollup_ready', '1 when reviews are read from the rollups, 0 while they are folded from the start', () => (rollups.ready() ? 1 : 0))
   gauge('gridpulse_trends_rollup_last_pass_seconds', 'Duration of the last fold pass', () => rollups.stats.lastPassMs / 1000)
