@@ -45,6 +45,8 @@ export interface LiveHubOptions {
 const TICKER_RING = 2000
 /** A full reload of the reports in memory this often, in case a change was missed. */
 const FULL_RELOAD_MS = 15 * 60_000
+/** More changed reports than this in one tick: load in full instead (see refreshReports). */
+const CHANGED_MAX = 100_000
 /** How long after its stored_at a row is surely visible (inserts commit within this). */
 const SETTLE_MS = 5_000
 const NOTE_MAX = 60
@@ -291,20 +293,31 @@ export class LiveHub {
   private async refreshReports(now: number, ydayStart: number): Promise<void> {
     const reader = this.opts.reader
     const storeNow = async () => Number((await (await reader.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>())[0]!.now)
-    const rows = async (name: 'live_reports' | 'live_reports_changed', since: number) =>
-      (await reader.query({ query: sql(name), query_params: { since: chTime(since) }, format: 'JSONCompactEachRow' })).json<LiveReportRow>()
-    if (this.watermark === undefined || now - this.lastFullLoad > FULL_RELOAD_MS) {
+    const fullLoad = async () => {
       const started = performance.now()
       const clock = await storeNow()
-      this.reports.replace((await rows('live_reports', ydayStart)).map(fromRow))
+      const rows = await (await reader.query({ query: sql('live_reports'), query_params: { since: chTime(ydayStart) }, format: 'JSONCompactEachRow' })).json<LiveReportRow>()
+      this.reports.replace(rows.map(fromRow))
       this.watermark = clock - SETTLE_MS
       this.lastFullLoad = now
       this.stats.fullLoads++
       this.stats.lastFullLoadMs = performance.now() - started
+    }
+    if (this.watermark === undefined || now - this.lastFullLoad > FULL_RELOAD_MS) {
+      await fullLoad()
     } else {
       const clock = await storeNow()
-      this.reports.upsert((await rows('live_reports_changed', this.watermark)).map(fromRow))
-      this.watermark = Math.max(this.watermark, clock - SETTLE_MS)
+      const changed = await (
+        await reader.query({ query: sql('live_reports_changed'), query_params: { since: chTime(this.watermark), limit: CHANGED_MAX + 1 }, format: 'JSONCompactEachRow' })
+      ).json<LiveReportRow>()
+      // A bulk load (a backfill, an import) changes more reports than a tick should carry: most
+      // are old and closed, which the full load's filter leaves out.
+      if (changed.length > CHANGED_MAX) {
+        await fullLoad()
+      } else {
+        this.reports.upsert(changed.map(fromRow))
+        this.watermark = Math.max(this.watermark, clock - SETTLE_MS)
+      }
     }
     this.reports.evict(ydayStart)
     this.stats.reportsInMemory = this.reports.size

@@ -193,6 +193,33 @@ describe('ingest → store → live wall', () => {
     city.socket.close()
   })
 
+  it('takes a bulk load (more changed reports than a tick carries) as a full load: old closed reports stay out, new ones come in', async () => {
+    await app.settle()
+    const city = await liveClient(app.url, 'city')
+    const before = city.current().today.reported
+    const loads = app.hub.stats.fullLoads
+    const path = app.registry().microGridPath(dawanMicroGrid)!
+    // 120,000 reports closed a month ago, straight into the store (a backfill), and one reported now.
+    await app.store.admin.command({
+      query: `INSERT INTO report_events (event_id, report_id, type, at, received_at, micro_grid, grid, community, street, district, category, channel, reporter_role, severity, department, note, source)
+        SELECT concat('BULK-', toString(number)), concat('BULK-R', toString(intDiv(number, 2))), if(number % 2 = 0, 'reported', 'closed'),
+          now64(3) - INTERVAL 30 DAY + toIntervalMinute(number % 2), now64(3), {mg:String}, {grid:String}, {community:String}, {street:String}, {district:String},
+          if(number % 2 = 0, 'clutter', ''), '', '', 0, '', '', 'bulk'
+        FROM numbers(240000)`,
+      query_params: { mg: path.micro_grid, grid: path.grid, community: path.community, street: path.street, district: path.district },
+    })
+    const id = nextId('B')
+    await app.store.admin.insert({
+      table: 'report_events',
+      values: [{ event_id: id, report_id: id, type: 'reported', at: iso(app.now() - 60_000).replace('T', ' ').replace('Z', ''), received_at: iso(Date.now()).replace('T', ' ').replace('Z', ''), ...path, category: 'clutter', channel: '', reporter_role: '', severity: 0, department: '', note: '', source: 'bulk' }],
+      format: 'JSONEachRow',
+    })
+    await city.waitFor((s) => s.today.reported === before + 1)
+    expect(app.hub.stats.fullLoads).toBeGreaterThan(loads)
+    expect(app.hub.stats.reportsInMemory).toBeLessThan(100_000)
+    city.socket.close()
+  })
+
   it('lists an emergency past its SLA among the street\'s overdue reports, and counts it in today\'s mix', async () => {
     const street = await liveClient(app.url, 'street:qingbaijiang.dawan')
     const ev = reported(dawanMicroGrid, { category: 'emergency', at: iso(app.now() - 30 * 60_000) })
