@@ -194,13 +194,15 @@ describe('a wall left on for weeks', () => {
         await expect.poll(async () => Number(await attr(page, '[data-testid="wall"]', 'data-seq')), { timeout: 10_000 }).toBeGreaterThan(before)
       }
     }
-    await burst(15) // the ticker fills up to its length; charts have drawn
+    await burst(25) // the ticker fills up to its length; charts have drawn; ranking rows have appeared
     const first = await measure()
     await burst(40)
     const second = await measure()
-    // Steady state: what is on screen is bounded, so a longer run holds no more.
+    // Steady state: what is on screen is bounded, so a longer run holds no more. A few listeners
+    // come and go with what is listed (a row that becomes clickable); a leak of one per patch
+    // would add 40 or more.
     expect(second.nodes).toBeLessThanOrEqual(first.nodes * 1.05 + 50)
-    expect(second.listeners).toBeLessThanOrEqual(first.listeners + 10)
+    expect(second.listeners).toBeLessThanOrEqual(first.listeners + 20)
     expect(second.heap).toBeLessThan(first.heap * 1.5)
     expect(errors).toEqual([])
     await page.close()
