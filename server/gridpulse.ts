@@ -170,12 +170,13 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
       ready = false
       await demo?.stop()
       await hub.stop()
-      await rollups.stop()
       io.disconnectSockets(true)
       await new Promise<void>((resolve) => {
         io.close(() => resolve())
         server.closeAllConnections()
       })
+      // After the server stops answering: a fold under way may take a while to end.
+      await rollups.stop()
       await ingest.close().catch((e: unknown) => log.error('closing ingest failed', { error: String(e) }))
       await audit.flush()
       await store.close()
