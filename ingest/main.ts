@@ -28,9 +28,12 @@ import { createStore, type Store } from '../sql/store.ts'
 import { Ingest, ingestOptions } from './pipeline.ts'
 import { Registry } from './registry/registry.ts'
 import { loadPlaces } from './registry/store.ts'
+import { Cluster } from '../server/cluster/cluster.ts'
 
 /** How often the registry and keys are read again from the store. */
 const RELOAD_MS = 5_000
+/** The servers are told that events were stored at most this often. */
+const STORED_SIGNAL_MS = 250
 
 export interface IngestService {
   url: string
@@ -70,6 +73,21 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
   const auth = new Auth({ users, sessions, keys, audit, registry: () => registry })
   const metrics = new MetricsRegistry()
   const ingest = await Ingest.open(ingestOptions(config, { writer: store.writer, registry, metrics, log }))
+  // With REDIS_URL the servers hear at once of new reports (the wall's ticker) and stored events.
+  const cluster = config.redisUrl ? await Cluster.connect({ url: config.redisUrl, log }) : undefined
+  if (cluster) {
+    let storedAt = 0
+    ingest.onTicker((items) => cluster.publish('ingest', { ticker: [...items] }))
+    ingest.onStored(() => {
+      const now = Date.now()
+      if (now - storedAt < STORED_SIGNAL_MS) return
+      storedAt = now
+      cluster.publish('ingest', { stored: true })
+    })
+    cluster.on('changed', ({ what }) => {
+      if (what === 'auth') void keys.load().catch(() => undefined)
+    })
+  }
 
   // The servers own keys and the registry: follow their changes. A store that is away only
   // delays this; ingest goes on with what it has.
@@ -130,6 +148,7 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
         server.closeAllConnections()
       })
       await ingest.close()
+      await cluster?.close()
       await audit.flush()
       await store.close()
     },

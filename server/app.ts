@@ -8,7 +8,7 @@ import http from 'node:http'
 import path from 'node:path'
 import express from 'express'
 import helmet from 'helmet'
-import { Server as IoServer, type Socket } from 'socket.io'
+import { Server as IoServer, type ServerOptions, type Socket } from 'socket.io'
 import type { ClientToServerEvents, Scope, ServerToClientEvents } from './contracts/live.ts'
 import type { Place } from './contracts/registry.ts'
 import type { LiveHub } from './live/hub.ts'
@@ -64,6 +64,10 @@ export interface AppDeps {
   /** Built dashboard to serve; skipped when the folder does not exist. */
   dashboardDir: string
   isReady: () => boolean
+  /** Scaled out: the Socket.IO adapter shared by the replicas (server/cluster). */
+  ioAdapter?: ServerOptions['adapter']
+  /** Scaled out: tells the other replicas that an admin or a sign-in changed what they hold. */
+  announce?: (what: 'auth' | 'sla' | 'registry') => void
   log: Logger
 }
 
@@ -88,6 +92,23 @@ function visiblePlaces(registry: Registry, scope: Scope): Place[] {
   return registry.places.filter((p) => scopeHasPlace(registry, scope, p.code))
 }
 
+/**
+ * After a successful write under /api/v1/admin or /api/v1/session, tells the other replicas what
+ * to read again: the SLA, the registry, or users, keys and sessions (a sign-in made here must
+ * work on the replica the wall's socket reaches).
+ */
+function announceChanges(announce: (what: 'auth' | 'sla' | 'registry') => void): express.RequestHandler {
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && (req.path.startsWith('/admin/') || req.path.startsWith('/session'))) {
+      res.on('finish', () => {
+        if (res.statusCode >= 400) return
+        announce(req.path.startsWith('/admin/sla') ? 'sla' : req.path.startsWith('/admin/registry') ? 'registry' : 'auth')
+      })
+    }
+    next()
+  }
+}
+
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>
 
 export function createApp(deps: AppDeps) {
@@ -108,6 +129,7 @@ export function createApp(deps: AppDeps) {
   app.use('/clickhouse', clickhouseHttpRoutes({ console: deps.sqlConsole, users: auth.deps.users, throttle: deps.throttle, audit: auth.deps.audit }))
 
   app.use('/api', auth.middleware())
+  if (deps.announce) app.use('/api/v1', announceChanges(deps.announce))
   app.use('/api/v1/session', sessionRoutes(auth, deps.throttle, deps.secureCookies))
   app.use('/api/v1/admin', adminRoutes({ auth, sla: deps.sla, importRegistry: deps.importRegistry }))
 
@@ -151,7 +173,7 @@ export function createApp(deps: AppDeps) {
   app.use(errorHandler(deps.log, deps.maxBodyBytes))
 
   const server = http.createServer(app)
-  const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false })
+  const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false, ...(deps.ioAdapter ? { adapter: deps.ioAdapter } : {}) })
   const nsp = io.of('/live')
 
   // Who may connect: a signed-in user (session cookie) or a display token (auth.token).
@@ -162,6 +184,8 @@ export function createApp(deps: AppDeps) {
       if (!p) return next(new Error('sign in first (or pass a display token)'))
       if (!can(p, 'live:read')) return next(new Error(`${p.kind === 'user' ? `role ${p.role}` : `an ${p.kind} key`} may not read live figures`))
       ;(socket as LiveSocket).data.principal = p
+      // Named rooms, so a revocation closes these sockets on every replica (through the adapter).
+      void socket.join(p.sessionId !== undefined ? `session:${p.sessionId}` : `key:${p.id}`)
       next()
     } catch (e) {
       next(new Error(e instanceof HttpError ? e.message : 'not allowed'))
@@ -175,8 +199,8 @@ export function createApp(deps: AppDeps) {
       if (p && match(p)) s.disconnect(true)
     }
   }
-  auth.deps.sessions.onEnd((session) => dropWhere((p) => p.sessionId === session.idHash))
-  auth.deps.keys.onRevoke((id) => dropWhere((p) => p.kind !== 'user' && p.id === id))
+  auth.deps.sessions.onEnd((session) => nsp.in(`session:${session.idHash}`).disconnectSockets(true))
+  auth.deps.keys.onRevoke((id) => nsp.in(`key:${id}`).disconnectSockets(true))
   // Sessions also end by expiring, which no event announces: sweep the open sockets now and then.
   const sweep = setInterval(() => dropWhere((p) => p.sessionId !== undefined && !auth.deps.sessions.alive(p.sessionId)), 30_000)
   sweep.unref()

@@ -19,6 +19,11 @@ export interface Config {
   /** The SQL console's ClickHouse user, read-only grants (with CLICKHOUSE_URL); unset: CLICKHOUSE_URL's. */
   clickhouseAnalystUrl: string | undefined
   redisUrl: string | undefined
+  /**
+   * With REDIS_URL: the live lease's TTL, ms — how long walls stand still when the replica that
+   * computes for all dies (the rollup maintainer's lease is ten times as long).
+   */
+  leaseMs: number
   demo: DemoMode
   /** Multiplies the live simulator's event rate (1 = the real rate of the demo registry). */
   demoSpeed: number
@@ -28,8 +33,9 @@ export interface Config {
   demoBackfillMonths: number
   tz: string
   /**
-   * This process maintains the review rollups (server/trends/rollups.ts). One per store: with
-   * several server replicas on one ClickHouse, all but one set GRIDPULSE_ROLLUPS=0.
+   * This process may maintain the review rollups (server/trends/rollups.ts). One folds per
+   * store: with REDIS_URL the replicas take turns through a lease; without it, on a shared
+   * ClickHouse, all but one set GRIDPULSE_ROLLUPS=0 (they read what the one folds).
    */
   rollups: boolean
   adminPassword: string | undefined
@@ -146,6 +152,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
     clickhouseUrl: url(e, 'CLICKHOUSE_URL'),
     clickhouseAnalystUrl: url(e, 'CLICKHOUSE_ANALYST_URL'),
     redisUrl: url(e, 'REDIS_URL'),
+    leaseMs: int(e, 'CLUSTER_LEASE_MS', 3000, 500, 60_000),
     demo: demoMode(e),
     demoSpeed: num(e, 'GRIDPULSE_DEMO_SPEED', 1, 0.01, 1000),
     demoSeed: int(e, 'GRIDPULSE_DEMO_SEED', 20221107, 0, 2 ** 31 - 1),

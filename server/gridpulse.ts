@@ -32,6 +32,12 @@ import { trendsSource } from './trends/report.ts'
 import { TrendsRollups, registerRollupMetrics } from './trends/rollups.ts'
 import { SqlConsole } from './console/runner.ts'
 import { startDemo, type DemoHandle } from './demo.ts'
+import { Cluster } from './cluster/cluster.ts'
+
+/** Scaled out, each replica reads users, keys, sessions, the SLA and the registry again this often (a missed announcement heals). */
+const CLUSTER_RELOAD_MS = 30_000
+/** Replicas are told that events were stored at most this often. */
+const STORED_SIGNAL_MS = 250
 
 export interface GridPulse {
   url: string
@@ -40,6 +46,8 @@ export interface GridPulse {
   ingest: Ingest
   hub: LiveHub
   rollups: TrendsRollups
+  /** Scaled out (REDIS_URL): what the replicas share; undefined on its own. */
+  cluster: Cluster | undefined
   /** The SLA in force (admins change it). */
   sla: SlaStore
   registry: () => Registry
@@ -56,6 +64,15 @@ export interface StartOptions {
 
 export async function startGridPulse(config: Config, log: Logger = createLogger('gridpulse'), opts: StartOptions = {}): Promise<GridPulse> {
   const store = await createStore(config)
+  const cluster = config.redisUrl
+    ? await Cluster.connect({ url: config.redisUrl, leaseMs: config.leaseMs, log }).catch(async (e: unknown) => {
+        await store.close()
+        throw e
+      })
+    : undefined
+  // Replicas starting together take turns to migrate and create the first accounts (a holder
+  // that fails to start releases the lock by its expiry).
+  const releaseSetup = await cluster?.lock('setup')
   const applied = await migrate(store.admin)
   if (applied.length > 0) log.info('migrations applied', { versions: applied })
 
@@ -77,9 +94,11 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
   await Promise.all([keys.load(), users.load(), sessions.load(), sla.load()])
   const firstStart = await bootstrapAccounts(config, users, keys, registry).catch(async (e: unknown) => {
     // A refused first start (e.g. no admin password in production) must not leave the store open.
+    await cluster?.close()
     await store.close()
     throw e
   })
+  await releaseSetup?.()
   const audit = new Audit(store.admin, log)
   const auth = new Auth({ users, sessions, keys, audit, registry: getRegistry })
 
@@ -95,15 +114,62 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     windowMs: config.live.windowMs,
     windowsReader: store.reports,
     sharedStore: store.engine === 'server',
+    relay: cluster && {
+      leading: () => cluster.live.held(),
+      publishTick: (msg) => cluster.publish('tick', msg),
+      requestSync: () => cluster.publish('sync', {}),
+    },
     log,
     now: opts.now,
   })
   registerHubMetrics(metrics, hub)
-  const rollups = new TrendsRollups({ client: store.rollups, tz: config.tz, sla: () => sla.table(), log })
+  // GRIDPULSE_ROLLUPS=0: never fold here, read what the maintainer folds. Scaled out, the
+  // holder of the rollup lease folds.
+  const rollupLease = !config.rollups ? { held: () => false } : cluster?.rollups
+  const rollups = new TrendsRollups({ client: store.rollups, tz: config.tz, sla: () => sla.table(), lease: rollupLease, log })
   registerRollupMetrics(metrics, rollups)
-  ingest.onTicker((items) => hub.onTicker(items))
-  ingest.onStored(() => hub.markDirty())
+  let storedSignalAt = 0
+  ingest.onTicker((items) => {
+    hub.onTicker(items)
+    cluster?.publish('ingest', { ticker: [...items] })
+  })
+  ingest.onStored(() => {
+    hub.markDirty()
+    const now = Date.now()
+    if (cluster && now - storedSignalAt >= STORED_SIGNAL_MS) {
+      storedSignalAt = now
+      cluster.publish('ingest', { stored: true })
+    }
+  })
   await hub.seedTicker()
+
+  const reloadRegistry = async () => {
+    registry = new Registry(await loadPlaces(store.admin))
+    ingest.setRegistry(registry)
+    await hub.refresh()
+  }
+  let reloadTimer: NodeJS.Timeout | undefined
+  if (cluster) {
+    cluster.on('tick', (msg) => hub.applyTick(msg))
+    cluster.on('sync', () => hub.syncRequested())
+    cluster.live.onChange((held) => hub.leadershipChanged(held))
+    cluster.on('ingest', (msg) => {
+      if (msg.ticker) hub.onTicker(msg.ticker)
+      if (msg.stored) hub.markDirty()
+    })
+    const reloadAuth = () => Promise.all([users.load(), keys.load(), sessions.load()])
+    const reloadFailed = (what: string) => (e: unknown) => log.warn('reading again what another replica changed failed', { what, error: String(e) })
+    cluster.on('changed', ({ what }) => {
+      if (what === 'auth') void reloadAuth().catch(reloadFailed(what))
+      else if (what === 'sla') void sla.load().then(() => hub.markDirty(), reloadFailed(what))
+      else if (what === 'registry') void reloadRegistry().catch(reloadFailed(what))
+    })
+    reloadTimer = setInterval(() => void Promise.all([reloadAuth(), sla.load()]).catch(reloadFailed('auth and SLA')), CLUSTER_RELOAD_MS)
+    reloadTimer.unref()
+    // Before the first subscribe: the first replica up leads from its first tick.
+    await cluster.live.start()
+    if (config.rollups) void cluster.rollups.start()
+  }
 
   let ready = false
   const { server, io } = createApp({
@@ -114,9 +180,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     sla,
     importRegistry: async (next) => {
       await replaceRegistry(store.admin, next)
-      registry = new Registry(await loadPlaces(store.admin))
-      ingest.setRegistry(registry)
-      await hub.refresh()
+      await reloadRegistry()
     },
     registry: getRegistry,
     geo: new GeoService(store.reader, getRegistry),
@@ -130,6 +194,8 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     secureCookies: config.production,
     dashboardDir: config.dashboardDir,
     isReady: () => ready,
+    ioAdapter: cluster?.adapter(),
+    announce: cluster && ((what) => cluster.publish('changed', { what })),
     log,
   })
   await new Promise<void>((resolve, reject) => {
@@ -137,7 +203,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     server.listen(config.port, config.host, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
-  if (config.rollups) rollups.start()
+  rollups.start()
   const url = `http://localhost:${port}`
   ready = true
 
@@ -160,6 +226,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     ingest,
     hub,
     rollups,
+    cluster,
     sla,
     registry: getRegistry,
     firstStart,
@@ -169,7 +236,10 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
       closed = true
       ready = false
       await demo?.stop()
+      clearInterval(reloadTimer)
       await hub.stop()
+      // Another replica leads the wall at once, not after the lease's TTL.
+      await cluster?.live.stop()
       io.disconnectSockets(true)
       await new Promise<void>((resolve) => {
         io.close(() => resolve())
@@ -177,6 +247,8 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
       })
       // After the server stops answering: a fold under way may take a while to end.
       await rollups.stop()
+      // Gives the leases up: another replica leads at once, not after their TTL.
+      await cluster?.close()
       await ingest.close().catch((e: unknown) => log.error('closing ingest failed', { error: String(e) }))
       await audit.flush()
       await store.close()

@@ -12,7 +12,8 @@ import type { TickerSource } from '../../ingest/process.ts'
 import { chTime, parseChTime, sql } from '../../sql/queries.ts'
 import type { SlaTable } from '../sla.ts'
 import { localDay, localDayStart } from './localTime.ts'
-import { diff } from '../contracts/mergePatch.ts'
+import { applyMergePatch, diff } from '../contracts/mergePatch.ts'
+import type { TickMessage } from '../cluster/cluster.ts'
 import { buildSnapshots, OVERDUE_LIST, scopeOf, scopesOfMicroGrid } from './snapshots.ts'
 import { fromRow, liveFigures, LiveReports, type LiveFigures, type LiveReportRow, type Overdue } from './reports.ts'
 import { emptyWindows, HexRings, loadWindows, MIN_BASELINE_DAYS, type Windows } from './windows.ts'
@@ -38,8 +39,21 @@ export interface LiveHubOptions {
   windowMs?: number
   /** The connection for those reads (default `reader`): off the one whose queries each tick waits for. */
   windowsReader?: ClickHouseClient
+  /** Scaled out (REDIS_URL): the replicas share one computation; see `LiveRelay`. */
+  relay?: LiveRelay
   log: Logger
   now?: () => number
+}
+
+/**
+ * How a hub shares its computation with other replicas. The replica that leads (holds the live
+ * lease) computes every tick and publishes the patches; the others apply them to their snapshot
+ * caches and push them to their own sockets, so each answers a subscribe from a current cache.
+ */
+export interface LiveRelay {
+  leading(): boolean
+  publishTick(msg: TickMessage): void
+  requestSync(): void
 }
 
 const TICKER_RING = 2000
@@ -53,6 +67,8 @@ const NOTE_MAX = 60
 const WINDOW_MS = 60_000
 /** After a failed read of the window figures, wait this long before the next try. */
 const WINDOWS_RETRY_MS = 30_000
+/** A follower without a scope's snapshot waits this long for the leader's whole state (a lease TTL and two ticks). */
+const SYNC_WAIT_MS = 6_000
 
 export class ScopeError extends Error {}
 
@@ -84,8 +100,14 @@ export class LiveHub {
   private nsp: LiveNamespace | undefined
   private deny: (socket: Socket<ClientToServerEvents, ServerToClientEvents>, scope: Scope) => string | undefined = () => undefined
   private readonly now: () => number
+  /** Leading: this term's id and ticks published in it; the next tick carries every snapshot. */
+  private term = { epoch: '', n: 0, fullNext: true }
+  /** Following: the leader's term and tick last applied. */
+  private followed = { epoch: '', n: -1 }
+  private lastSyncAsk = 0
+  private syncWaiters: Array<() => void> = []
   /** For `npm run bench` (and /metrics later): computes done, ticks skipped while one ran. */
-  readonly stats = { computes: 0, skippedTicks: 0, fullLoads: 0, lastFullLoadMs: 0, lastComputeMs: 0, lastWindowsMs: 0, reportsInMemory: 0 }
+  readonly stats = { computes: 0, skippedTicks: 0, fullLoads: 0, lastFullLoadMs: 0, lastComputeMs: 0, lastWindowsMs: 0, reportsInMemory: 0, ticksApplied: 0, syncs: 0 }
 
   constructor(private readonly opts: LiveHubOptions) {
     this.now = opts.now ?? Date.now
@@ -102,8 +124,88 @@ export class LiveHub {
     this.timer = setInterval(() => this.tick(), this.opts.tickMs)
     this.timer.unref()
     // The window figures are read beside the ticks, not in one: a tick never waits for them.
-    this.windowTimer = setInterval(() => void this.readWindows(this.now()).then(() => this.markDirty()), this.opts.windowMs ?? WINDOW_MS)
+    this.windowTimer = setInterval(() => {
+      if (!this.following()) void this.readWindows(this.now()).then(() => this.markDirty())
+    }, this.opts.windowMs ?? WINDOW_MS)
     this.windowTimer.unref()
+    if (this.following()) this.askSync()
+  }
+
+  /** Scaled out, another replica computes: this one applies its ticks. */
+  following(): boolean {
+    return this.opts.relay !== undefined && !this.opts.relay.leading()
+  }
+
+  /**
+   * This replica took the live lease (or lost it). A new term starts from a full load of the
+   * reports (what is in memory may be old) and publishes every snapshot at its first tick, which
+   * the followers diff against their caches: their sockets see one patch, never a gap.
+   */
+  leadershipChanged(leading: boolean): void {
+    if (!leading) return
+    this.term = { epoch: `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, n: 0, fullNext: true }
+    this.watermark = undefined
+    this.windowsDue = true
+    this.dirty = true
+  }
+
+  /** A follower asked for the whole state: the next tick carries it. */
+  syncRequested(): void {
+    if (this.following()) return
+    this.term.fullNext = true
+    this.dirty = true
+  }
+
+  /** A tick from the leader: applied to the cache and pushed to this replica's sockets. */
+  applyTick(msg: TickMessage): void {
+    if (!this.following()) return
+    if (msg.full) {
+      for (const [scope, snap] of msg.full) this.publish(scope, snap)
+      this.followed = { epoch: msg.epoch, n: msg.n }
+      this.stats.syncs++
+      for (const w of this.syncWaiters.splice(0)) w()
+    } else if (msg.epoch === this.followed.epoch && msg.n === this.followed.n + 1) {
+      for (const [scope, patch] of msg.patches) {
+        const prev = this.cache.get(scope)
+        if (!prev) continue
+        const { seq: _seq, ...prevData } = prev
+        this.publish(scope, applyMergePatch(prevData, patch))
+      }
+      this.followed.n = msg.n
+    } else {
+      // A tick missed (or a term begun without us seeing its first): patches would apply to the
+      // wrong base. Ask for the whole state; meanwhile the cache stays as it was.
+      this.askSync()
+      return
+    }
+    this.stats.ticksApplied++
+  }
+
+  private askSync(): void {
+    const now = Date.now()
+    if (now - this.lastSyncAsk < this.opts.tickMs) return
+    this.lastSyncAsk = now
+    this.opts.relay?.requestSync()
+  }
+
+  /** Resolves at the next whole state from the leader, or after `ms`. */
+  private awaitSync(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        clearInterval(ask)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        this.syncWaiters = this.syncWaiters.filter((w) => w !== done)
+        done()
+      }, ms)
+      // A leader may be taking over meanwhile: ask again each tick until one answers.
+      const ask = setInterval(() => this.askSync(), this.opts.tickMs)
+      this.syncWaiters.push(done)
+      this.lastSyncAsk = 0
+      this.askSync()
+    })
   }
 
   async stop(): Promise<void> {
@@ -131,7 +233,8 @@ export class LiveHub {
       const item = this.tickerItem(registry, r)
       this.pushTicker(item)
       if (this.nsp) {
-        let target = this.nsp.to(`scope:${item.scopes[0]}`)
+        // This replica's sockets only: every replica hears of the item (see server/cluster).
+        let target = this.nsp.local.to(`scope:${item.scopes[0]}`)
         for (const s of item.scopes.slice(1)) target = target.to(`scope:${s}`)
         target.emit('live:report', item)
       }
@@ -153,9 +256,15 @@ export class LiveHub {
   /** The current snapshot of a scope; throws `ScopeError` for a malformed or unknown scope. */
   async snapshot(rawScope: unknown): Promise<LiveSnapshot> {
     const scope = this.checkScope(rawScope)
-    if (!this.cache.has(scope)) await this.compute()
+    if (!this.cache.has(scope)) {
+      if (!this.following()) await this.compute()
+      else await this.awaitSync(SYNC_WAIT_MS)
+    }
     const snap = this.cache.get(scope)
-    if (!snap) throw new ScopeError(`no data for scope "${scope}"`)
+    if (!snap) {
+      if (this.following()) throw new Error('no live state from the leading replica yet')
+      throw new ScopeError(`no data for scope "${scope}"`)
+    }
     return snap
   }
 
@@ -164,6 +273,8 @@ export class LiveHub {
    * the window figures are read afresh too unless `windows: false`.
    */
   async refresh(opts: { windows?: boolean } = {}): Promise<void> {
+    // Following, the leader computes: take its whole state at its next tick.
+    if (this.following()) return this.awaitSync(SYNC_WAIT_MS)
     await this.computing?.catch(() => undefined)
     if (opts.windows !== false) {
       // A read under way may have begun before what the caller wants to see: let it end, read again.
@@ -221,6 +332,7 @@ export class LiveHub {
   }
 
   private tick(): void {
+    if (this.following()) return
     if (this.computing) {
       this.stats.skippedTicks++
       return
@@ -243,6 +355,9 @@ export class LiveHub {
   }
 
   private async computeAll(): Promise<void> {
+    // Judged once: a lease that lapses during the compute must not silently drop this tick for
+    // the followers (they would apply the next one to the wrong base without noticing).
+    const leading = this.opts.relay?.leading() ?? false
     this.dirty = false
     const started = performance.now()
     const now = this.now()
@@ -271,7 +386,12 @@ export class LiveHub {
         day,
         tz,
       })
-      for (const [scope, snap] of next) this.publish(scope, snap)
+      const patches: TickMessage['patches'] = []
+      for (const [scope, snap] of next) {
+        const patch = this.publish(scope, snap)
+        if (patch) patches.push([scope, patch])
+      }
+      if (leading) this.relayTick(next, patches)
       this.lastDay = day
       this.lastCompute = now
       this.stats.computes++
@@ -357,22 +477,35 @@ export class LiveHub {
     this.stats.lastWindowsMs = performance.now() - started
   }
 
-  private publish(scope: Scope, snap: Omit<LiveSnapshot, 'seq'>): void {
+  /** Leading with followers: this tick's patches (or every snapshot) go to them. */
+  private relayTick(next: Map<Scope, Omit<LiveSnapshot, 'seq'>>, patches: TickMessage['patches']): void {
+    const relay = this.opts.relay!
+    if (!this.term.fullNext && patches.length === 0) return
+    const full = this.term.fullNext ? [...next] : undefined
+    this.term.fullNext = false
+    relay.publishTick({ epoch: this.term.epoch, n: ++this.term.n, patches: full ? [] : patches, full })
+  }
+
+  /**
+   * Sets a scope's snapshot and pushes its merge patch (seq + 1) to the scope's room on this
+   * replica; returns the patch (without seq), or undefined when nothing changed.
+   */
+  private publish(scope: Scope, snap: Omit<LiveSnapshot, 'seq'>): Record<string, unknown> | undefined {
     const prev = this.cache.get(scope)
     if (!prev) {
       this.cache.set(scope, { ...snap, seq: 0 })
-      return
+      return undefined
     }
     const { seq: _seq, ...prevData } = prev
     const patch = diff(prevData, snap)
-    if (Object.keys(patch).length === 0) return
+    if (Object.keys(patch).length === 0) return undefined
     const seq = prev.seq + 1
     this.cache.set(scope, { ...snap, seq })
-    patch.seq = seq
     const room = `scope:${scope}`
     if (this.nsp && (this.nsp.adapter.rooms.get(room)?.size ?? 0) > 0) {
-      this.nsp.to(room).emit('live:patch', { scope, seq, patch })
+      this.nsp.local.to(room).emit('live:patch', { scope, seq, patch: { ...patch, seq } })
     }
+    return patch
   }
 
   private tickerItem(registry: Registry, r: Omit<TickerSource, 'event_id'>): TickerEntry {
@@ -411,6 +544,9 @@ export function registerHubMetrics(registry: MetricsRegistry, hub: LiveHub): voi
   gauge('gridpulse_live_last_full_load_seconds', 'Duration of the last full load of open and recent reports', () => hub.stats.lastFullLoadMs / 1000)
   gauge('gridpulse_live_reports_in_memory', 'Open and recent reports the hub holds', () => hub.stats.reportsInMemory)
   gauge('gridpulse_live_sockets', 'Sockets connected to /live', () => hub.sockets())
+  gauge('gridpulse_live_leading', 'This replica computes the live figures (1), or applies the leader\'s ticks (0)', () => (hub.following() ? 0 : 1))
+  gauge('gridpulse_live_ticks_applied', 'Ticks from the leading replica applied here', () => hub.stats.ticksApplied)
+  gauge('gridpulse_live_syncs', 'Whole states taken from the leading replica', () => hub.stats.syncs)
 }
 
 /**

@@ -4,8 +4,9 @@
  * the review then reads (server/trends/report.ts) instead of every report of the years it covers.
  *
  * One maintainer per store: two folding at once would both cancel and re-add the same
- * contributions. In one process that is one instance; with several server replicas on one
- * ClickHouse server, only one may run it (see docs on the scaled setup).
+ * contributions. In one process that is one instance; with several server replicas, the holder
+ * of the rollup lease (server/cluster) folds and the others only watch `rollup_state` to know
+ * when the rollups may be read.
  *
  * A pass is safe to repeat and to cut short: a report folded again without change writes nothing,
  * visit sets are unions, and the watermark moves only after everything before it is folded. When
@@ -45,6 +46,11 @@ export interface RollupsDeps {
   sla: () => SlaTable
   log: Logger
   everyMs?: number
+  /**
+   * Scaled out (REDIS_URL): fold only while this lease is held; otherwise watch the maintainer's
+   * state to know when the rollups can be read. Without it this process is the one maintainer.
+   */
+  lease?: { held(): boolean }
 }
 
 export interface RollupStats {
@@ -67,19 +73,31 @@ export class TrendsRollups {
   private timer: NodeJS.Timeout | undefined
   private stopped = false
   private checked = false
+  /** Not maintaining: the state the maintainer last wrote (tz, SLA JSON, through). */
+  private watched: { tz: string; sla: string; through: number } | undefined
 
   constructor(private readonly deps: RollupsDeps) {}
 
   /** True once a pass has completed under the current time zone and SLA table. */
   ready(): boolean {
-    return this.isReady && JSON.stringify(this.deps.sla()) === this.foldedSla
+    const sla = JSON.stringify(this.deps.sla())
+    if (!this.maintaining()) {
+      const w = this.watched
+      return !!w && w.through > 0 && w.tz === this.deps.tz && w.sla === sla
+    }
+    return this.isReady && sla === this.foldedSla
+  }
+
+  /** This process folds (the one maintainer, or the holder of the lease). */
+  maintaining(): boolean {
+    return !this.deps.lease || this.deps.lease.held()
   }
 
   /** Folds now and then every FOLD_MS, one pass at a time, until stop(). */
   start(): void {
     const loop = () => {
       if (this.stopped) return
-      this.fold()
+      ;(this.maintaining() ? this.fold() : this.watch())
         .catch(() => undefined)
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(loop, this.deps.everyMs ?? FOLD_MS)
@@ -123,9 +141,12 @@ export class TrendsRollups {
     this.checked = true
     if (unsound) this.deps.log.warn('the review rollups disagree with their contributions; they are folded again from the start')
     const full = !state || state.tz !== tz || state.sla !== slaKey || unsound
+    let version = Number(state?.version ?? 0) + 1
     if (full) {
       this.isReady = false
       if (state) this.deps.log.info('the review rollups are folded again from the start', { reason: state.tz !== tz ? 'time zone changed' : 'SLA changed' })
+      // Replicas that watch this state read the events until the fold completes.
+      if (state) await client.insert({ table: 'rollup_state', values: [{ name: 'trends', through: chTime(0), tz, sla: '', version: version++ }], format: 'JSONEachRow' })
       for (const t of TABLES) await client.command({ query: `TRUNCATE TABLE ${t}` })
     }
     const clock = Number((await (await client.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>())[0]!.now)
@@ -137,6 +158,8 @@ export class TrendsRollups {
     const n = Number((await (await client.query({ query: sql('report_count'), query_params: { all: full ? 1 : 0, since: params.since }, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
     const chunks = Math.max(1, Math.ceil(n / FOLD_CHUNK))
     for (let chunk = 0; chunk < chunks; chunk++) {
+      // A lease lost mid-pass (Redis away past its TTL): another replica may fold now; stop.
+      if (!this.maintaining()) throw new Error('the rollup lease was lost during a pass')
       await client.command({
         query: sql('trends_fold_reports'),
         query_params: {
@@ -156,7 +179,7 @@ export class TrendsRollups {
     await client.command({ query: sql('trends_fold_visit_weeks'), query_params: params })
     await client.insert({
       table: 'rollup_state',
-      values: [{ name: 'trends', through: chTime(clock), tz, sla: slaKey, version: Math.max(clock, Number(state?.version ?? 0) + 1) }],
+      values: [{ name: 'trends', through: chTime(clock), tz, sla: slaKey, version: Math.max(clock, version) }],
       format: 'JSONEachRow',
     })
     this.stats.through = clock
@@ -169,6 +192,20 @@ export class TrendsRollups {
     }
     this.foldedSla = slaKey
     this.isReady = true
+  }
+
+  /** Reads what the maintaining replica folded through, and under which time zone and SLA. */
+  private async watch(): Promise<void> {
+    this.isReady = false
+    try {
+      const rows = await (await this.deps.client.query({ query: sql('rollup_state'), format: 'JSONEachRow' })).json<{ through: string | number; tz: string; sla: string }>()
+      const row = rows[0]
+      this.watched = row ? { tz: row.tz, sla: row.sla, through: Number(row.through) } : undefined
+      this.stats.through = this.watched?.through ?? 0
+    } catch (e) {
+      this.watched = undefined
+      throw e
+    }
   }
 
   /** Whether the monthly sums count every step the live contributions hold. */
@@ -184,5 +221,6 @@ export function registerRollupMetrics(registry: MetricsRegistry, rollups: Trends
   gauge('gridpulse_trends_rollup_through_seconds', 'Store time the review rollups are folded through (unix seconds; 0 before the first pass)', () => rollups.stats.through / 1000)
   gauge('gridpulse_trends_rollup_ready', '1 when reviews are read from the rollups, 0 while they are folded from the start', () => (rollups.ready() ? 1 : 0))
   gauge('gridpulse_trends_rollup_last_pass_seconds', 'Duration of the last fold pass', () => rollups.stats.lastPassMs / 1000)
+  gauge('gridpulse_trends_rollup_maintaining', '1 when this process folds the rollups (the one maintainer, or the lease holder)', () => (rollups.maintaining() ? 1 : 0))
   gauge('gridpulse_trends_rollup_failures', 'Fold passes that failed since start', () => rollups.stats.failures)
 }
