@@ -23,6 +23,7 @@ import { CATEGORIES } from '../ingest/schema.ts'
 import { addMonths } from '../server/trends/calendar.ts'
 import { trendsSource } from '../server/trends/report.ts'
 import { slaTable } from '../server/sla.ts'
+import { measurePush } from './walls.ts'
 
 const quick = process.argv.includes('--quick')
 const write = process.argv.includes('--write')
@@ -31,6 +32,8 @@ const CHUNK = 10_000
 const SENDERS = 4
 const INGEST_WORKERS = loadConfig({ INGEST_WORKERS: process.env.INGEST_WORKERS ?? '' }, {}).ingest.workers
 const BACKGROUND_RATE = 5_000
+const PUSH_SOCKETS = quick ? 100 : 500
+const PUSH_RATE = quick ? 5_000 : 20_000
 const KEY = 'bench-ingest-key-000000000000'
 
 const pct = (xs: number[], p: number) => {
@@ -218,6 +221,10 @@ async function main() {
   const backgroundRate = backgroundSent / ((performance.now() - backgroundStart) / 1000)
   client.socket.close()
   const skipped = gp.hub.stats.skippedTicks - skippedBefore
+
+  // 5. Push with many walls: sockets over the city, districts and streets while today's reports
+  //    arrive at PUSH_RATE events/s (most scopes change at every tick).
+  const push = await measurePush(gp, { count: PUSH_SOCKETS, rate: PUSH_RATE, seconds: quick ? 5 : 10, key: KEY, token: DISPLAY_TOKEN })
   await gp.close()
   fs.rmSync(dataDir, { recursive: true, force: true })
 
@@ -243,6 +250,8 @@ async function main() {
     `| live window figures (7 days per micro-grid, H3 hexes, spike baselines, visit coverage; once a minute): median | ${fmt(pct(windowsMs, 50), 0)} ms | — |`,
     `| freshness 2xx → socket sees today.reported, under ${fmt(backgroundRate)} events/s background ingest: p50 / p99 | ${fmt(pct(fresh, 50), 0)} ms / ${fmt(pct(fresh, 99), 0)} ms | p99 ≤ 1 s under 5k events/s |`,
     `| live ticks skipped while a compute ran (freshness phase) | ${skipped} | none skipped |`,
+    `| live push, ${fmt(push.sockets)} sockets (city, districts, streets), ingest of today's reports at ${fmt(push.sent)} events/s: tick → wall p50 / p99 (a patch's arrival less its asOf) | ${fmt(push.pushP50, 0)} ms / ${fmt(push.pushP99, 0)} ms | p99 ≤ 50 ms at 500 sockets, 20k events/s |`,
+    `| … meanwhile: a tick's compute (store reads, every scope's figures and diffs) p50; ticks computed / skipped; patches received; seq gaps; subscribe answered p50 / p99; server RSS | ${fmt(push.computeP50, 0)} ms; ${fmt(push.computes)} / ${fmt(push.skippedTicks)}; ${fmt(push.patches)}; ${fmt(push.gaps)}; ${fmt(push.subscribeP50, 0)} ms / ${fmt(push.subscribeP99, 0)} ms; ${fmt(push.rssMiB)} MiB | no tick skipped |`,
     bundle
       ? `| dashboard initial JS, gzip (${bundle.files} file${bundle.files > 1 ? 's' : ''}) | ${fmt(bundle.bytes / 1024, 1)} KB | ≤ 600 KB |`
       : `| dashboard initial JS, gzip | not built (run \`npm run build\`) | ≤ 600 KB |`,

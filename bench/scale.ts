@@ -4,7 +4,9 @@
  * events a report — reported, verified, resolved, closed — spread evenly over the demo
  * registry's micro-grids), then times the review rollups' fold of that history and a pass after
  * 10,000 more events, the monthly trends report (city and one street, 12 months) from the rollups
- * and from report_current, the live hub's full load, its steady ticks and its window read.
+ * and from report_current, the live hub's full load, its steady ticks and its window read, then
+ * walls: for each count in `--sockets=50,500,2000`, that many sockets subscribed (the snapshot
+ * answer) and the push latency while today's reports arrive at 2,000 events/s (bench/walls.ts).
  * Prints figures; asserts nothing. Uses a temp data dir, removed afterwards.
  */
 import fs from 'node:fs'
@@ -16,11 +18,15 @@ import { createLogger } from '../server/log.ts'
 import { addMonths } from '../server/trends/calendar.ts'
 import { trendsSource } from '../server/trends/report.ts'
 import { slaTable } from '../server/sla.ts'
+import { measurePush } from './walls.ts'
 
-const N = Number(process.argv[2] ?? 10_000_000)
+const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10_000_000)
+const SOCKETS = (process.argv.find((a) => a.startsWith('--sockets='))?.slice('--sockets='.length) ?? '50,500,2000').split(',').filter(Boolean).map(Number)
+const KEY = 'scale-ingest-key-0123456789'
+const TOKEN = 'scale-display-token-0123456789'
 const CHUNK = 2_000_000
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-scale-'))
-const gp = await startGridPulse(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry' }, {}), createLogger('scale', true))
+const gp = await startGridPulse(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY, GRIDPULSE_DISPLAY_TOKEN: TOKEN }, {}), createLogger('scale', true))
 // The bench folds and recomputes when it means to, not on the maintainer's and the hub's timers
 // (at 100M, a hub ticking through the synthesis ran out of heap: see BENCHMARKS.md).
 await gp.rollups.stop()
@@ -96,6 +102,14 @@ for (let i = 0; i < 5; i++) {
 console.log(`live ticks: ${ticks.join(', ')}`)
 await gp.hub.refresh()
 console.log(`live window figures: ${Math.round(gp.hub.stats.lastWindowsMs)} ms`)
+gp.hub.start()
+for (const count of SOCKETS) {
+  const f = await measurePush(gp, { count, rate: 2_000, seconds: 10, key: KEY, token: TOKEN })
+  const r = (n: number) => Math.round(n).toLocaleString('en')
+  console.log(
+    `walls ${r(count)}: subscribe (snapshot) p50 ${r(f.subscribeP50)} ms, p99 ${r(f.subscribeP99)} ms; ingest ${r(f.sent)} events/s: push p50 ${r(f.pushP50)} ms, p99 ${r(f.pushP99)} ms; compute p50 ${r(f.computeP50)} ms; ticks ${f.computes}, skipped ${f.skippedTicks}; patches ${r(f.patches)}, gaps ${f.gaps}; RSS ${r(f.rssMiB)} MiB`,
+  )
+}
 await gp.close()
 fs.rmSync(dataDir, { recursive: true, force: true })
 process.exit(0)

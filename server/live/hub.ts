@@ -121,6 +121,13 @@ export class LiveHub {
     this.nsp = nsp
     this.deny = deny
     nsp.on('connection', (socket) => this.onConnection(socket))
+    this.start()
+    if (this.following()) this.askSync()
+  }
+
+  /** Ticks (again, after `stop`): the bench stops the timers while it loads history. */
+  start(): void {
+    if (this.timer) return
     this.timer = setInterval(() => this.tick(), this.opts.tickMs)
     this.timer.unref()
     // The window figures are read beside the ticks, not in one: a tick never waits for them.
@@ -128,7 +135,6 @@ export class LiveHub {
       if (!this.following()) void this.readWindows(this.now()).then(() => this.markDirty())
     }, this.opts.windowMs ?? WINDOW_MS)
     this.windowTimer.unref()
-    if (this.following()) this.askSync()
   }
 
   /** Scaled out, another replica computes: this one applies its ticks. */
@@ -209,10 +215,11 @@ export class LiveHub {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    if (this.windowTimer) clearInterval(this.windowTimer)
-    await this.windowsReading?.catch(() => undefined)
+    clearInterval(this.timer)
+    clearInterval(this.windowTimer)
     this.timer = undefined
+    this.windowTimer = undefined
+    await this.windowsReading?.catch(() => undefined)
     await this.computing?.catch(() => undefined)
   }
 

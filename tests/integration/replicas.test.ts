@@ -11,14 +11,14 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { io as ioClient, type Socket } from 'socket.io-client'
 import type { ClientToServerEvents, LiveSnapshot, ServerToClientEvents, TickerItem } from '../../server/contracts/live.ts'
 import { applyMergePatch } from '../../server/contracts/mergePatch.ts'
 import { demoRegistry } from '../../ingest/registry/demo.ts'
 import { eventually, startChild, type Child } from '../support/processes.ts'
-import { freePort, startBalancer, type Balancer } from '../support/balancer.ts'
+import { startBalancer, type Balancer } from '../support/balancer.ts'
+import { startRedis, type RedisServer } from '../support/redis.ts'
 import { signIn } from '../support/app.ts'
 
 const KEY = 'replicas-ingest-key-0123456789'
@@ -26,7 +26,7 @@ const TOKEN = 'replicas-display-token-0123456789'
 const ADMIN_PASSWORD = 'replicas-admin-password-0123'
 const dirs = { store: tmp('store'), a: tmp('a'), b: tmp('b') }
 const microGrid = demoRegistry(20221107).find((p) => p.level === 'micro_grid' && p.code.startsWith('qingbaijiang.dawan.'))!.code
-let redis: ChildProcess
+let redis: RedisServer
 let store: Child
 const replicas: Child[] = []
 const clients: Wall[] = []
@@ -35,23 +35,6 @@ let seq = 0
 
 function tmp(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `gridpulse-replica-${name}-`))
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000)
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    proc.on('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)))
-  })
-  return proc
 }
 
 const startReplica = (env: Record<string, string>, dir: string) =>
@@ -145,10 +128,9 @@ function wall(url: string, scope: string): Wall {
 }
 
 beforeAll(async () => {
-  const redisPort = await freePort()
-  redis = await startRedis(redisPort)
+  redis = await startRedis()
   store = await startChild('sql/serve.ts', { DATA_DIR: dirs.store, STORE_PORT: '0', STORE_HOST: '127.0.0.1' }, /on http:\/\/127\.0\.0\.1:(\d+)/)
-  const env = { CLICKHOUSE_URL: `http://127.0.0.1:${store.url}/gridpulse`, REDIS_URL: `redis://127.0.0.1:${redisPort}` }
+  const env = { CLICKHOUSE_URL: `http://127.0.0.1:${store.url}/gridpulse`, REDIS_URL: redis.url }
   // Both at once, as an orchestrator starts them: they take turns to migrate and create accounts.
   replicas.push(...(await Promise.all([startReplica(env, dirs.a), startReplica(env, dirs.b)])))
 })
@@ -158,7 +140,7 @@ afterAll(async () => {
   await balancer?.close()
   for (const r of replicas) await r.kill('SIGTERM')
   await store?.kill('SIGTERM')
-  redis?.kill('SIGTERM')
+  await redis?.stop()
   for (const d of Object.values(dirs)) fs.rmSync(d, { recursive: true, force: true })
 })
 

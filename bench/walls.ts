@@ -1,0 +1,99 @@
+/**
+ * Push latency with many walls: `measurePush` connects `count` sockets (bench/walls.mjs, a child
+ * process) spread over the city, its districts and streets, then sends today's reports at
+ * `rate` events/s for `seconds`, so most scopes change at every tick, and reports:
+ * subscribe latency (the snapshot answer), push latency p50/p99 (a patch's arrival less its
+ * `asOf`), patches received, seq gaps, and ticks skipped meanwhile. Used by `npm run bench`
+ * and `npm run bench:scale`; figures are printed, never asserted.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import type { GridPulse } from '../server/gridpulse.ts'
+import { CATEGORIES } from '../ingest/schema.ts'
+
+export interface PushFigures {
+  sockets: number
+  rate: number
+  /** Events/s actually sent (the sender may fall behind on a loaded machine). */
+  sent: number
+  subscribeP50: number
+  subscribeP99: number
+  pushP50: number
+  pushP99: number
+  patches: number
+  gaps: number
+  skippedTicks: number
+  computes: number
+  /** The hub's compute time (store reads, figures, snapshots, diffs) sampled during the run: p50. */
+  computeP50: number
+  /** The server's resident memory with the sockets connected, MiB. */
+  rssMiB: number
+}
+
+export const pct = (xs: readonly number[], p: number): number => {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
+}
+
+function ask<T>(child: ChildProcess, msg: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: T & { error?: string }) => (m.error ? reject(new Error(m.error)) : resolve(m)))
+    child.send(msg)
+  })
+}
+
+export async function measurePush(gp: GridPulse, opts: { count: number; rate: number; seconds: number; key: string; token: string }): Promise<PushFigures> {
+  const registry = gp.registry()
+  const scopes = ['city', ...registry.places.filter((p) => p.level === 'district' || p.level === 'street').map((p) => `${p.level}:${p.code}`)]
+  const micro = registry.places.filter((p) => p.level === 'micro_grid').map((p) => p.code)
+  const child = fork(new URL('./walls.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  try {
+    const { subscribeMs } = await ask<{ subscribeMs: number[] }>(child, { cmd: 'connect', url: gp.url, token: opts.token, scopes, count: opts.count })
+    // Ten bodies a second, built up front so the sender's own work stays small.
+    const perBody = Math.max(1, Math.round(opts.rate / 10))
+    let n = 0
+    const body = () =>
+      Array.from({ length: perBody }, () => {
+        const id = `P${process.pid}-${opts.count}-${++n}`
+        return JSON.stringify({ event_id: id, report_id: id, type: 'reported', at: new Date(Date.now() - 1000).toISOString(), micro_grid: micro[n % micro.length]!, category: CATEGORIES[n % CATEGORIES.length]!, channel: 'app', reporter_role: 'grid_worker' })
+      }).join('\n')
+    const bodies = Array.from({ length: opts.seconds * 10 }, body)
+    const skippedBefore = gp.hub.stats.skippedTicks
+    const computesBefore = gp.hub.stats.computes
+    await ask(child, { cmd: 'measure' })
+    const started = performance.now()
+    let sent = 0
+    const computeMs: number[] = []
+    const sampler = setInterval(() => computeMs.push(gp.hub.stats.lastComputeMs), 100)
+    for (let k = 0; k < bodies.length; k++) {
+      const res = await fetch(`${gp.url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${opts.key}`, 'content-type': 'application/x-ndjson' }, body: bodies[k] })
+      await res.text()
+      sent += perBody
+      const due = started + ((k + 1) / 10) * 1000
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())))
+    }
+    const seconds = (performance.now() - started) / 1000
+    // The last events' ticks: let them reach the walls.
+    await new Promise((r) => setTimeout(r, 1500))
+    clearInterval(sampler)
+    const rssMiB = process.memoryUsage().rss / 2 ** 20
+    const { latencies, patches, gaps } = await ask<{ latencies: number[]; patches: number; gaps: number }>(child, { cmd: 'report' })
+    return {
+      sockets: opts.count,
+      rate: opts.rate,
+      sent: sent / seconds,
+      subscribeP50: pct(subscribeMs, 50),
+      subscribeP99: pct(subscribeMs, 99),
+      pushP50: pct(latencies, 50),
+      pushP99: pct(latencies, 99),
+      patches,
+      gaps,
+      skippedTicks: gp.hub.stats.skippedTicks - skippedBefore,
+      computes: gp.hub.stats.computes - computesBefore,
+      computeP50: pct(computeMs, 50),
+      rssMiB,
+    }
+  } finally {
+    if (child.connected) child.send({ cmd: 'close' })
+  }
+}
