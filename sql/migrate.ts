@@ -56,10 +56,24 @@ ENGINE = MergeTree ORDER BY version
 COMMENT 'Applied schema migrations (sql/migrations)'`
 
 /** Applies every pending migration; returns the versions it applied. */
+/** The ledger lives on a cluster (sql/cluster/schema.sql makes it Replicated). */
+async function replicatedLedger(client: ClickHouseClient): Promise<boolean> {
+  const rs = await client.query({ query: "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'", format: 'JSONEachRow' })
+  return (await rs.json<{ engine: string }>()).some((r) => r.engine.startsWith('Replicated'))
+}
+
 export async function migrate(client: ClickHouseClient, migrations = readMigrations()): Promise<number[]> {
   await client.command({ query: LEDGER })
   const rs = await client.query({ query: 'SELECT version, checksum FROM schema_migrations ORDER BY version', format: 'JSONEachRow' })
   const applied = new Map((await rs.json<{ version: number; checksum: string }>()).map((r) => [Number(r.version), r.checksum]))
+  const pending = migrations.filter((m) => !applied.has(m.version))
+  if (pending.length > 0 && (await replicatedLedger(client))) {
+    // A cluster's schema is sql/cluster/schema.sql (ReplicatedMergeTree behind Distributed): this
+    // migration's plain DDL would create single-node tables there.
+    throw new Error(
+      `the store is a ClickHouse cluster (schema_migrations is replicated) and lacks migration${pending.length > 1 ? 's' : ''} ${pending.map((m) => `${m.version}_${m.name}`).join(', ')}: apply them from a fresh \`npm run sql:cluster\` render (see sql/cluster/README.md), then start again`,
+    )
+  }
   const done: number[] = []
   for (const m of migrations) {
     const seen = applied.get(m.version)

@@ -23,4 +23,12 @@ GRANT SELECT ON ${CLICKHOUSE_DB}.place_boundaries TO gridpulse_analyst;
 GRANT SELECT ON ${CLICKHOUSE_DB}.trends_monthly TO gridpulse_analyst;
 GRANT SELECT ON ${CLICKHOUSE_DB}.trends_hourly TO gridpulse_analyst;
 GRANT SELECT ON ${CLICKHOUSE_DB}.visit_weeks TO gridpulse_analyst;
+-- On a cluster (sql/cluster/schema.sql) the open tables are Distributed over <table>_local, which a
+-- query through them reads with the same user's grants.
+GRANT SELECT ON ${CLICKHOUSE_DB}.report_events_local TO gridpulse_analyst;
+GRANT SELECT ON ${CLICKHOUSE_DB}.report_state_local TO gridpulse_analyst;
+GRANT SELECT ON ${CLICKHOUSE_DB}.visit_events_local TO gridpulse_analyst;
+GRANT SELECT ON ${CLICKHOUSE_DB}.trends_monthly_local TO gridpulse_analyst;
+GRANT SELECT ON ${CLICKHOUSE_DB}.trends_hourly_local TO gridpulse_analyst;
+GRANT SELECT ON ${CLICKHOUSE_DB}.visit_weeks_local TO gridpulse_analyst;
 SQL
