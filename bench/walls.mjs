@@ -2,15 +2,15 @@
 // doesn't share the event loop of the server they measure; they still share the machine's
 // cores). Plain JS, driven over IPC by bench/walls.ts:
 //   {cmd: 'connect', url, token, scopes, count} → {connected, subscribeMs: [...]}
-//   {cmd: 'measure'} starts recording, {cmd: 'report'} → {latencies: [...], patches, gaps}
+//   {cmd: 'measure'} starts recording, {cmd: 'report'} → {arrivals: [[asOf, arrival], ...], patches, gaps}
 //   {cmd: 'close'}
-// A patch's latency is its arrival less its `asOf` (when the tick took its figures): compute,
-// fan-out and delivery together. Both clocks are this machine's.
+// Each patch's arrival is recorded with its `asOf` (the tick that made it); bench/walls.ts
+// matches it with when that tick began to push. Both clocks are this machine's.
 import { io } from 'socket.io-client'
 
 const sockets = []
 let recording = false
-let latencies = []
+let arrivals = []
 let patches = 0
 let gaps = 0
 
@@ -26,7 +26,7 @@ async function connect({ url, token, scopes, count }) {
         seq = p.seq
         if (!recording) return
         patches++
-        if (p.patch.asOf) latencies.push(Date.now() - Date.parse(p.patch.asOf))
+        if (p.patch.asOf) arrivals.push([Date.parse(p.patch.asOf), Date.now()])
       })
       s.once('connect_error', reject)
       s.once('connect', () => {
@@ -49,14 +49,14 @@ process.on('message', async (msg) => {
   try {
     if (msg.cmd === 'connect') process.send(await connect(msg))
     else if (msg.cmd === 'measure') {
-      latencies = []
+      arrivals = []
       patches = 0
       gaps = 0
       recording = true
       process.send({ ok: true })
     } else if (msg.cmd === 'report') {
       recording = false
-      process.send({ latencies, patches, gaps })
+      process.send({ arrivals, patches, gaps })
     } else if (msg.cmd === 'close') {
       for (const s of sockets) s.close()
       process.exit(0)
