@@ -1,9 +1,11 @@
 /**
  * Push latency with many walls: `measurePush` connects `count` sockets (bench/walls.mjs, a child
  * process) spread over the city, its districts and streets, then sends `rate` events/s for
- * `seconds`: TODAY_RATE of them today's new reports spread over the micro-grids (a busy city's
- * live flow, so most scopes change at every tick), the rest a month old (a backfill or a
- * catching-up source: stored and looked at by every tick, but not on today's wall). Reports:
+ * `seconds`: TODAY_RATE of them today's new reports spread over the micro-grids (a peak hour of
+ * a big city's live flow: ~70k reports an hour, where Chengdu's hotline sees tens of thousands a
+ * day), the rest reports from a month ago, each reported and closed an hour later (a backfill or
+ * a catching-up source: stored and read by every tick, but closed and old, so not kept in the
+ * hub's memory). Reports:
  * subscribe latency (the snapshot answer); push latency p50/p99, from the moment a tick's
  * figures are computed (its diffs and emits to come) to a wall holding its patch; the same from
  * the tick's `asOf` (its store reads and compute included); patches received, seq gaps, and
@@ -36,8 +38,8 @@ export interface PushFigures {
   rssMiB: number
 }
 
-/** Today's new reports per second within the rate (Chengdu's ~10k reports a day is ~0.1/s per street). */
-const TODAY_RATE = 200
+/** Today's new reports per second within the rate. */
+const TODAY_RATE = 20
 
 export const pct = (xs: readonly number[], p: number): number => {
   if (xs.length === 0) return NaN
@@ -63,12 +65,18 @@ export async function measurePush(gp: GridPulse, opts: { count: number; rate: nu
     const perBody = Math.max(1, Math.round(opts.rate / 10))
     let n = 0
     const todayPerBody = Math.min(perBody, Math.round(TODAY_RATE / 10))
+    const monthAgo = Date.now() - 30 * 86_400_000
     const body = () =>
       Array.from({ length: perBody }, (_, i) => {
-        const id = `P${process.pid}-${opts.count}-${++n}`
-        // Today's reports are dated when the body is sent (see send below); the rest 30 days back.
-        const at = i < todayPerBody ? 'TODAY' : new Date(Date.now() - 30 * 86_400_000 + n).toISOString()
-        return JSON.stringify({ event_id: id, report_id: id, type: 'reported', at, micro_grid: micro[(n * 7919) % micro.length]!, category: CATEGORIES[n % CATEGORIES.length]!, channel: 'app', reporter_role: 'grid_worker' })
+        const k = ++n
+        const mg = micro[(k * 7919) % micro.length]!
+        const category = CATEGORIES[k % CATEGORIES.length]!
+        // Today's reports are dated when the body is sent (see below).
+        if (i < todayPerBody) return JSON.stringify({ event_id: `P${process.pid}-${opts.count}-${k}`, report_id: `P${process.pid}-${opts.count}-${k}`, type: 'reported', at: 'TODAY', micro_grid: mg, category, channel: 'app', reporter_role: 'grid_worker' })
+        const report = `B${process.pid}-${opts.count}-${k >> 1}`
+        const closing = k % 2 === 1
+        const at = new Date(monthAgo + (k >> 1) * 10 + (closing ? 3_600_000 : 0)).toISOString()
+        return JSON.stringify({ event_id: `${report}-${closing ? 'c' : 'r'}`, report_id: report, type: closing ? 'closed' : 'reported', at, micro_grid: mg, category, channel: 'app', reporter_role: 'grid_worker' })
       }).join('\n')
     const bodies = Array.from({ length: opts.seconds * 10 }, body)
     const skippedBefore = gp.hub.stats.skippedTicks

@@ -114,6 +114,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     windowMs: config.live.windowMs,
     windowsReader: store.reports,
     sharedStore: store.engine === 'server',
+    settledBefore: store.settledBefore,
     relay: cluster && {
       leading: () => cluster.live.held(),
       publishTick: (msg) => cluster.publish('tick', msg),

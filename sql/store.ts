@@ -32,7 +32,47 @@ export interface Store {
   /** The analysts' SQL console: read-only, its own session (server/console/runner.ts). */
   analyst: ClickHouseClient
   engine: 'embedded' | 'server'
+  /**
+   * Embedded only (this process is the store's one writer): every `report_events` row stamped
+   * (stored_at) before this instant is committed — the start of the oldest write in flight, or
+   * +Infinity when none is. The live hub reads changes up to here instead of re-reading a
+   * settle window each tick. Undefined with a server, where other processes write too.
+   */
+  settledBefore?: () => number
   close(): Promise<void>
+}
+
+/** Writes to report_events in flight through a client, by their start (ms since epoch). */
+class WriteTracker {
+  private readonly started = new Map<number, number>()
+  private next = 0
+
+  settledBefore(): number {
+    let min = Number.POSITIVE_INFINITY
+    for (const t of this.started.values()) if (t < min) min = t
+    return min
+  }
+
+  /** The client, with its writes to report_events timed (they stamp stored_at as they run). */
+  wrap(client: ClickHouseClient): ClickHouseClient {
+    const track = <A extends unknown[], R>(run: (...args: A) => Promise<R>, writes: (...args: A) => boolean) =>
+      async (...args: A): Promise<R> => {
+        if (!writes(...args)) return run(...args)
+        const id = this.next++
+        this.started.set(id, Date.now())
+        try {
+          return await run(...args)
+        } finally {
+          this.started.delete(id)
+        }
+      }
+    const intoEvents = (q: { query?: string }) => /^\s*INSERT\s+INTO\s+report_events\b/i.test(q.query ?? '')
+    client.insert = track(client.insert.bind(client), (p) => p.table === 'report_events') as typeof client.insert
+    client.command = track(client.command.bind(client), intoEvents)
+    // exec resolves when the engine answers, which for an INSERT is after its rows are committed.
+    client.exec = track(client.exec.bind(client), intoEvents) as typeof client.exec
+    return client
+  }
 }
 
 async function embeddedClient(dir: string): Promise<ClickHouseClient> {
@@ -49,13 +89,14 @@ function serverClient(url: string): ClickHouseClient {
 
 export async function createStore(opts: StoreOptions): Promise<Store> {
   let make: () => Promise<ClickHouseClient>
+  const tracker = opts.clickhouseUrl ? undefined : new WriteTracker()
   if (opts.clickhouseUrl) {
     const url = opts.clickhouseUrl
     make = async () => serverClient(url)
   } else {
     const dir = path.join(opts.dataDir, 'clickhouse')
     fs.mkdirSync(dir, { recursive: true })
-    make = () => embeddedClient(dir)
+    make = async () => tracker!.wrap(await embeddedClient(dir))
   }
   const [writer, reader, admin, reports, rollups] = [await make(), await make(), await make(), await make(), await make()]
   // With a ClickHouse server, the console may use a user of its own (read-only grants, see docker-compose.yml).
@@ -68,6 +109,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     rollups,
     analyst,
     engine: opts.clickhouseUrl ? 'server' : 'embedded',
+    settledBefore: tracker && (() => tracker.settledBefore()),
     async close() {
       await Promise.allSettled([writer.close(), reader.close(), admin.close(), reports.close(), rollups.close(), analyst.close()])
     },

@@ -39,6 +39,11 @@ export interface LiveHubOptions {
   windowMs?: number
   /** The connection for those reads (default `reader`): off the one whose queries each tick waits for. */
   windowsReader?: ClickHouseClient
+  /**
+   * The embedded store's write horizon (`Store.settledBefore`): with it, each tick reads changes
+   * up to the oldest write in flight rather than re-reading SETTLE_MS of them.
+   */
+  settledBefore?: () => number
   /** Scaled out (REDIS_URL): the replicas share one computation; see `LiveRelay`. */
   relay?: LiveRelay
   log: Logger
@@ -63,6 +68,8 @@ const FULL_RELOAD_MS = 15 * 60_000
 const CHANGED_MAX = 100_000
 /** How long after its stored_at a row is surely visible (inserts commit within this). */
 const SETTLE_MS = 5_000
+/** With the write horizon: a margin for the engine's clock against this process's (the same clock). */
+const HORIZON_MARGIN_MS = 50
 const NOTE_MAX = 60
 const WINDOW_MS = 60_000
 /** After a failed read of the window figures, wait this long before the next try. */
@@ -413,21 +420,32 @@ export class LiveHub {
 
   /**
    * Brings the reports in memory up to date: in full at the start and every FULL_RELOAD_MS (a
-   * safety net), otherwise only the reports with events stored since the watermark. The
-   * watermark trails the store's clock by SETTLE_MS: a row is stamped (stored_at) when its
-   * insert starts but seen only when the insert commits, and with several writers a slow insert
-   * commits after faster ones; each tick therefore reads the last few seconds again (applying a
-   * report's current state twice is harmless).
+   * safety net), otherwise only the reports with events stored since the watermark. A row is
+   * stamped (stored_at) when its insert starts but seen only when the insert commits, and a slow
+   * insert commits after faster ones. So with a shared store (other writers, unseen) the
+   * watermark trails the store's clock by SETTLE_MS and each tick reads the last few seconds
+   * again (applying a report's current state twice is harmless); embedded, where every write
+   * goes through this process, it stops at the oldest write in flight (`settledBefore`), and a
+   * tick under heavy ingest reads a tick's worth of changes, not five seconds' worth.
    */
   private async refreshReports(now: number, ydayStart: number): Promise<void> {
     const reader = this.opts.reader
-    const storeNow = async () => Number((await (await reader.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>())[0]!.now)
+    /**
+     * The store time below which every row is surely read by a query started after this call.
+     * Embedded, from the write horizon, taken before the store's clock (a write starting after
+     * it stamps later rows); otherwise the store's clock less the settle window.
+     */
+    const settledThrough = async () => {
+      const horizon = this.opts.settledBefore ? Math.min(Date.now(), this.opts.settledBefore()) - HORIZON_MARGIN_MS : undefined
+      const clock = Number((await (await reader.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>())[0]!.now)
+      return horizon === undefined ? clock - SETTLE_MS : Math.min(horizon, clock)
+    }
     const fullLoad = async () => {
       const started = performance.now()
-      const clock = await storeNow()
+      const through = await settledThrough()
       const rows = await (await reader.query({ query: sql('live_reports'), query_params: { since: chTime(ydayStart) }, format: 'JSONCompactEachRow' })).json<LiveReportRow>()
       this.reports.replace(rows.map(fromRow))
-      this.watermark = clock - SETTLE_MS
+      this.watermark = through
       this.lastFullLoad = now
       this.stats.fullLoads++
       this.stats.lastFullLoadMs = performance.now() - started
@@ -435,7 +453,7 @@ export class LiveHub {
     if (this.watermark === undefined || now - this.lastFullLoad > FULL_RELOAD_MS) {
       await fullLoad()
     } else {
-      const clock = await storeNow()
+      const through = await settledThrough()
       const changed = await (
         await reader.query({ query: sql('live_reports_changed'), query_params: { since: chTime(this.watermark), limit: CHANGED_MAX + 1 }, format: 'JSONCompactEachRow' })
       ).json<LiveReportRow>()
@@ -445,7 +463,7 @@ export class LiveHub {
         await fullLoad()
       } else {
         this.reports.upsert(changed.map(fromRow))
-        this.watermark = Math.max(this.watermark, clock - SETTLE_MS)
+        this.watermark = Math.max(this.watermark, through)
       }
     }
     this.reports.evict(ydayStart)

@@ -1,0 +1,63 @@
+/**
+ * The embedded store's write horizon (Store.settledBefore), which lets the live hub read each
+ * tick's changes without re-reading a settle window: while a write to report_events is in
+ * flight the horizon stays at its start (its rows are stamped from then on but not yet visible);
+ * other writes and reads leave it alone; it clears when the write ends, failed or not.
+ * A ClickHouse server has none (other processes write too).
+ * Fixture: a migrated embedded store on a temp dir; slow inserts made with sleepEachRow.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createStore, type Store } from '../../sql/store.ts'
+import { migrate } from '../../sql/migrate.ts'
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-horizon-'))
+let store: Store
+
+const slowInsert = (table: string, rows = 3) =>
+  `INSERT INTO ${table} (event_id, at, micro_grid) SELECT toString(number), now64(3), 'x' FROM numbers(${rows}) WHERE sleepEachRow(0.2) = 0`
+
+beforeAll(async () => {
+  store = await createStore({ dataDir: dir })
+  await migrate(store.admin)
+})
+
+afterAll(async () => {
+  await store?.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe('the embedded store’s write horizon', () => {
+  it('holds at the start of a write to report_events until it commits, through any connection', async () => {
+    expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
+    const started = Date.now()
+    const write = store.admin.command({ query: slowInsert('report_events') })
+    await new Promise((r) => setTimeout(r, 150))
+    const during = store.settledBefore!()
+    expect(during).toBeGreaterThanOrEqual(started)
+    expect(during).toBeLessThanOrEqual(started + 50)
+    await write
+    expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
+
+    // The ingest's path: exec of an INSERT … FORMAT with a body, on the writer connection.
+    const exec = store.writer.exec({ query: "INSERT INTO report_events (event_id, at, micro_grid) FORMAT JSONEachRow", values: JSON.stringify({ event_id: 'e1', at: '2026-01-01 00:00:00.000', micro_grid: 'x' }) })
+    expect(store.settledBefore!()).toBeLessThanOrEqual(Date.now())
+    ;(await exec).stream.resume()
+    expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
+  })
+
+  it('is left alone by writes to other tables and by reads', async () => {
+    const other = store.admin.command({ query: slowInsert('visit_events') })
+    const read = store.reader.query({ query: 'SELECT sum(sleepEachRow(0.2)) FROM numbers(3)', format: 'JSONEachRow' })
+    await new Promise((r) => setTimeout(r, 150))
+    expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
+    await Promise.all([other, read])
+  })
+
+  it('clears when a write fails', async () => {
+    await expect(store.admin.command({ query: 'INSERT INTO report_events (no_such_column) VALUES (1)' })).rejects.toThrow()
+    expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
+  })
+})
