@@ -9,6 +9,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStore, type Store } from '../../sql/store.ts'
 import { migrate } from '../../sql/migrate.ts'
@@ -42,7 +43,7 @@ describe('the embedded store’s write horizon', () => {
     expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
 
     // The ingest's path: exec of an INSERT … FORMAT with a body, on the writer connection.
-    const exec = store.writer.exec({ query: "INSERT INTO report_events (event_id, at, micro_grid) FORMAT JSONEachRow", values: JSON.stringify({ event_id: 'e1', at: '2026-01-01 00:00:00.000', micro_grid: 'x' }) })
+    const exec = store.writer.exec({ query: "INSERT INTO report_events (event_id, at, micro_grid) FORMAT JSONEachRow", values: Readable.from([JSON.stringify({ event_id: 'e1', at: '2026-01-01 00:00:00.000', micro_grid: 'x' })]) })
     expect(store.settledBefore!()).toBeLessThanOrEqual(Date.now())
     ;(await exec).stream.resume()
     expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
