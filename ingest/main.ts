@@ -32,8 +32,6 @@ import { Cluster } from '../server/cluster/cluster.ts'
 
 /** How often the registry and keys are read again from the store. */
 const RELOAD_MS = 5_000
-/** The servers are told that events were stored at most this often. */
-const STORED_SIGNAL_MS = 250
 
 export interface IngestService {
   url: string
@@ -62,6 +60,14 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
     throw new ConfigError('CLICKHOUSE_URL', 'must be set for `npm run ingest`: ingest as its own process shares the store with the servers (a ClickHouse server, or `npm run store`)')
   }
   const store = await createStore(config)
+  // With REDIS_URL the servers' walls show new reports in their ticker at once, and a revoked key
+  // stops working here at once (not at the next reload).
+  const cluster = config.redisUrl
+    ? await Cluster.connect({ url: config.redisUrl, log }).catch(async (e: unknown) => {
+        await store.close()
+        throw e
+      })
+    : undefined
   await waitForSchema(store, log)
   let registry = new Registry(await loadPlaces(store.admin))
   if (registry.size === 0) log.warn('the registry is empty: every event is rejected until a server imports one')
@@ -73,19 +79,10 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
   const auth = new Auth({ users, sessions, keys, audit, registry: () => registry })
   const metrics = new MetricsRegistry()
   const ingest = await Ingest.open(ingestOptions(config, { writer: store.writer, registry, metrics, log }))
-  // With REDIS_URL the servers hear at once of new reports (the wall's ticker) and stored events.
-  const cluster = config.redisUrl ? await Cluster.connect({ url: config.redisUrl, log }) : undefined
   if (cluster) {
-    let storedAt = 0
     ingest.onTicker((items) => cluster.publish('ingest', { ticker: [...items] }))
-    ingest.onStored(() => {
-      const now = Date.now()
-      if (now - storedAt < STORED_SIGNAL_MS) return
-      storedAt = now
-      cluster.publish('ingest', { stored: true })
-    })
     cluster.on('changed', ({ what }) => {
-      if (what === 'auth') void keys.load().catch(() => undefined)
+      if (what === 'keys') void keys.load().catch(() => undefined)
     })
   }
 

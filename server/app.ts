@@ -66,8 +66,6 @@ export interface AppDeps {
   isReady: () => boolean
   /** Scaled out: the Socket.IO adapter shared by the replicas (server/cluster). */
   ioAdapter?: ServerOptions['adapter']
-  /** Scaled out: tells the other replicas that an admin or a sign-in changed what they hold. */
-  announce?: (what: 'auth' | 'sla' | 'registry') => void
   log: Logger
 }
 
@@ -92,23 +90,6 @@ function visiblePlaces(registry: Registry, scope: Scope): Place[] {
   return registry.places.filter((p) => scopeHasPlace(registry, scope, p.code))
 }
 
-/**
- * After a successful write under /api/v1/admin or /api/v1/session, tells the other replicas what
- * to read again: the SLA, the registry, or users, keys and sessions (a sign-in made here must
- * work on the replica the wall's socket reaches).
- */
-function announceChanges(announce: (what: 'auth' | 'sla' | 'registry') => void): express.RequestHandler {
-  return (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD' && (req.path.startsWith('/admin/') || req.path.startsWith('/session'))) {
-      res.on('finish', () => {
-        if (res.statusCode >= 400) return
-        announce(req.path.startsWith('/admin/sla') ? 'sla' : req.path.startsWith('/admin/registry') ? 'registry' : 'auth')
-      })
-    }
-    next()
-  }
-}
-
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { principal: Principal }>
 
 export function createApp(deps: AppDeps) {
@@ -129,7 +110,6 @@ export function createApp(deps: AppDeps) {
   app.use('/clickhouse', clickhouseHttpRoutes({ console: deps.sqlConsole, users: auth.deps.users, throttle: deps.throttle, audit: auth.deps.audit }))
 
   app.use('/api', auth.middleware())
-  if (deps.announce) app.use('/api/v1', announceChanges(deps.announce))
   app.use('/api/v1/session', sessionRoutes(auth, deps.throttle, deps.secureCookies))
   app.use('/api/v1/admin', adminRoutes({ auth, sla: deps.sla, importRegistry: deps.importRegistry }))
 
@@ -201,8 +181,10 @@ export function createApp(deps: AppDeps) {
   }
   auth.deps.sessions.onEnd((session) => nsp.in(`session:${session.idHash}`).disconnectSockets(true))
   auth.deps.keys.onRevoke((id) => nsp.in(`key:${id}`).disconnectSockets(true))
-  // Sessions also end by expiring, which no event announces: sweep the open sockets now and then.
-  const sweep = setInterval(() => dropWhere((p) => p.sessionId !== undefined && !auth.deps.sessions.alive(p.sessionId)), 30_000)
+  // Sessions also end by expiring, which no event announces, and scaled out a key revoked on
+  // another replica may be read here after its socket came back: sweep now and then.
+  const dropEndedSockets = () => dropWhere((p) => (p.sessionId !== undefined ? !auth.deps.sessions.alive(p.sessionId) : p.kind !== 'user' && !auth.deps.keys.live(p.id)))
+  const sweep = setInterval(dropEndedSockets, 30_000)
   sweep.unref()
   server.on('close', () => clearInterval(sweep))
 
@@ -210,5 +192,5 @@ export function createApp(deps: AppDeps) {
     const p = (socket as LiveSocket).data.principal
     return scopeCovers(deps.registry(), p.scope, scope) ? undefined : `${scope} is outside your scope (${p.scope})`
   })
-  return { app, server, io }
+  return { app, server, io, dropEndedSockets }
 }

@@ -142,6 +142,13 @@ function timeZone(env: Env): string {
 }
 
 /** Parses and checks the whole configuration; throws `ConfigError` naming the bad variable. */
+/** Replicas share one store: with its own embedded store each, a replica's events would reach no other's wall. */
+function redisUrl(e: Env): string | undefined {
+  const u = url(e, 'REDIS_URL')
+  if (u && !str(e, 'CLICKHOUSE_URL')) throw new ConfigError('REDIS_URL', 'needs CLICKHOUSE_URL too: replicas share one store (a ClickHouse server, or `npm run store`), not an embedded one each')
+  return u
+}
+
 export function loadConfig(overrides: Env = {}, env: Env = process.env): Config {
   const e: Env = { ...env, ...overrides }
   const production = str(e, 'NODE_ENV') === 'production'
@@ -151,7 +158,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
     dataDir: path.resolve(str(e, 'DATA_DIR') ?? './data'),
     clickhouseUrl: url(e, 'CLICKHOUSE_URL'),
     clickhouseAnalystUrl: url(e, 'CLICKHOUSE_ANALYST_URL'),
-    redisUrl: url(e, 'REDIS_URL'),
+    redisUrl: redisUrl(e),
     leaseMs: int(e, 'CLUSTER_LEASE_MS', 3000, 500, 60_000),
     demo: demoMode(e),
     demoSpeed: num(e, 'GRIDPULSE_DEMO_SPEED', 1, 0.01, 1000),

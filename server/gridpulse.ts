@@ -33,11 +33,7 @@ import { TrendsRollups, registerRollupMetrics } from './trends/rollups.ts'
 import { SqlConsole } from './console/runner.ts'
 import { startDemo, type DemoHandle } from './demo.ts'
 import { Cluster } from './cluster/cluster.ts'
-
-/** Scaled out, each replica reads users, keys, sessions, the SLA and the registry again this often (a missed announcement heals). */
-const CLUSTER_RELOAD_MS = 30_000
-/** Replicas are told that events were stored at most this often. */
-const STORED_SIGNAL_MS = 250
+import { joinCluster, liveRelay } from './cluster/wire.ts'
 
 export interface GridPulse {
   url: string
@@ -64,14 +60,21 @@ export interface StartOptions {
 
 export async function startGridPulse(config: Config, log: Logger = createLogger('gridpulse'), opts: StartOptions = {}): Promise<GridPulse> {
   const store = await createStore(config)
-  const cluster = config.redisUrl
-    ? await Cluster.connect({ url: config.redisUrl, leaseMs: config.leaseMs, log }).catch(async (e: unknown) => {
-        await store.close()
-        throw e
-      })
-    : undefined
-  // Replicas starting together take turns to migrate and create the first accounts (a holder
-  // that fails to start releases the lock by its expiry).
+  let cluster: Cluster | undefined
+  try {
+    cluster = config.redisUrl ? await Cluster.connect({ url: config.redisUrl, leaseMs: config.leaseMs, log }) : undefined
+    return await startOn(store, cluster, config, log, opts)
+  } catch (e) {
+    // A refused start (a bad schema, no admin password in production…) leaves nothing open:
+    // closing the cluster also gives up a lock this start held.
+    await cluster?.close().catch(() => undefined)
+    await store.close().catch(() => undefined)
+    throw e
+  }
+}
+
+async function startOn(store: Store, cluster: Cluster | undefined, config: Config, log: Logger, opts: StartOptions): Promise<GridPulse> {
+  // Replicas starting together take turns to migrate and create the first accounts.
   const releaseSetup = await cluster?.lock('setup')
   const applied = await migrate(store.admin)
   if (applied.length > 0) log.info('migrations applied', { versions: applied })
@@ -92,12 +95,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
   const sessions = new SessionStore(store.admin)
   const sla = new SlaStore(store.admin)
   await Promise.all([keys.load(), users.load(), sessions.load(), sla.load()])
-  const firstStart = await bootstrapAccounts(config, users, keys, registry).catch(async (e: unknown) => {
-    // A refused first start (e.g. no admin password in production) must not leave the store open.
-    await cluster?.close()
-    await store.close()
-    throw e
-  })
+  const firstStart = await bootstrapAccounts(config, users, keys, registry)
   await releaseSetup?.()
   const audit = new Audit(store.admin, log)
   const auth = new Auth({ users, sessions, keys, audit, registry: getRegistry })
@@ -115,11 +113,7 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     windowsReader: store.reports,
     sharedStore: store.engine === 'server',
     settledBefore: store.settledBefore,
-    relay: cluster && {
-      leading: () => cluster.live.held(),
-      publishTick: (msg) => cluster.publish('tick', msg),
-      requestSync: () => cluster.publish('sync', {}),
-    },
+    relay: cluster && liveRelay(cluster, config.leaseMs, config.live.tickMs),
     log,
     now: opts.now,
   })
@@ -129,19 +123,8 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
   const rollupLease = !config.rollups ? { held: () => false } : cluster?.rollups
   const rollups = new TrendsRollups({ client: store.rollups, tz: config.tz, sla: () => sla.table(), lease: rollupLease, log })
   registerRollupMetrics(metrics, rollups)
-  let storedSignalAt = 0
-  ingest.onTicker((items) => {
-    hub.onTicker(items)
-    cluster?.publish('ingest', { ticker: [...items] })
-  })
-  ingest.onStored(() => {
-    hub.markDirty()
-    const now = Date.now()
-    if (cluster && now - storedSignalAt >= STORED_SIGNAL_MS) {
-      storedSignalAt = now
-      cluster.publish('ingest', { stored: true })
-    }
-  })
+  ingest.onTicker((items) => hub.onTicker(items))
+  ingest.onStored(() => hub.markDirty())
   await hub.seedTicker()
 
   const reloadRegistry = async () => {
@@ -149,31 +132,9 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     ingest.setRegistry(registry)
     await hub.refresh()
   }
-  let reloadTimer: NodeJS.Timeout | undefined
-  if (cluster) {
-    cluster.on('tick', (msg) => hub.applyTick(msg))
-    cluster.on('sync', () => hub.syncRequested())
-    cluster.live.onChange((held) => hub.leadershipChanged(held))
-    cluster.on('ingest', (msg) => {
-      if (msg.ticker) hub.onTicker(msg.ticker)
-      if (msg.stored) hub.markDirty()
-    })
-    const reloadAuth = () => Promise.all([users.load(), keys.load(), sessions.load()])
-    const reloadFailed = (what: string) => (e: unknown) => log.warn('reading again what another replica changed failed', { what, error: String(e) })
-    cluster.on('changed', ({ what }) => {
-      if (what === 'auth') void reloadAuth().catch(reloadFailed(what))
-      else if (what === 'sla') void sla.load().then(() => hub.markDirty(), reloadFailed(what))
-      else if (what === 'registry') void reloadRegistry().catch(reloadFailed(what))
-    })
-    reloadTimer = setInterval(() => void Promise.all([reloadAuth(), sla.load()]).catch(reloadFailed('auth and SLA')), CLUSTER_RELOAD_MS)
-    reloadTimer.unref()
-    // Before the first subscribe: the first replica up leads from its first tick.
-    await cluster.live.start()
-    if (config.rollups) void cluster.rollups.start()
-  }
 
   let ready = false
-  const { server, io } = createApp({
+  const { server, io, dropEndedSockets } = createApp({
     ingest,
     hub,
     auth,
@@ -181,6 +142,8 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     sla,
     importRegistry: async (next) => {
       await replaceRegistry(store.admin, next)
+      // Before waiting for the wall: the replica that computes must read it too.
+      cluster?.publish('changed', { what: 'registry' })
       await reloadRegistry()
     },
     registry: getRegistry,
@@ -196,9 +159,15 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
     dashboardDir: config.dashboardDir,
     isReady: () => ready,
     ioAdapter: cluster?.adapter(),
-    announce: cluster && ((what) => cluster.publish('changed', { what })),
     log,
   })
+  const membership =
+    cluster && joinCluster({ cluster, hub, ingest, users, keys, sessions, sla, reloadRegistry, dropEnded: dropEndedSockets, log })
+  if (cluster) {
+    // Before the first subscribe: the first replica up leads from its first tick.
+    await cluster.live.start()
+    if (config.rollups) void cluster.rollups.start()
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => resolve())
@@ -237,11 +206,12 @@ export async function startGridPulse(config: Config, log: Logger = createLogger(
       closed = true
       ready = false
       await demo?.stop()
-      clearInterval(reloadTimer)
+      membership?.stop()
       await hub.stop()
       // Another replica leads the wall at once, not after the lease's TTL.
       await cluster?.live.stop()
-      io.disconnectSockets(true)
+      // This replica's sockets only: the others' walls stay (the adapter would reach them too).
+      io.local.disconnectSockets(true)
       await new Promise<void>((resolve) => {
         io.close(() => resolve())
         server.closeAllConnections()

@@ -49,6 +49,7 @@ export function slaTable(sla: Record<Category, Sla> = DEFAULT_SLA): SlaTable {
 export class SlaStore {
   private current: Record<Category, Sla> = { ...DEFAULT_SLA }
   private tableCache: SlaTable = slaTable(this.current)
+  private readonly writeListeners: Array<() => void> = []
 
   constructor(private readonly client: ClickHouseClient) {}
 
@@ -65,6 +66,11 @@ export class SlaStore {
     return this.current
   }
 
+  /** Called after every SLA this process saves (scaled out: to tell the others). */
+  onWrite(listener: () => void): void {
+    this.writeListeners.push(listener)
+  }
+
   table(): SlaTable {
     return this.tableCache
   }
@@ -77,6 +83,7 @@ export class SlaStore {
       format: 'JSONEachRow',
     })
     this.apply(sla)
+    for (const l of this.writeListeners) l()
   }
 
   private apply(sla: Record<Category, Sla>): void {

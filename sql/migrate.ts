@@ -55,13 +55,13 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations
 ENGINE = MergeTree ORDER BY version
 COMMENT 'Applied schema migrations (sql/migrations)'`
 
-/** Applies every pending migration; returns the versions it applied. */
 /** The ledger lives on a cluster (sql/cluster/schema.sql makes it Replicated). */
 async function replicatedLedger(client: ClickHouseClient): Promise<boolean> {
   const rs = await client.query({ query: "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'", format: 'JSONEachRow' })
   return (await rs.json<{ engine: string }>()).some((r) => r.engine.startsWith('Replicated'))
 }
 
+/** Applies every pending migration; returns the versions it applied. */
 export async function migrate(client: ClickHouseClient, migrations = readMigrations()): Promise<number[]> {
   await client.command({ query: LEDGER })
   const rs = await client.query({ query: 'SELECT version, checksum FROM schema_migrations ORDER BY version', format: 'JSONEachRow' })

@@ -42,6 +42,15 @@ export interface Store {
   close(): Promise<void>
 }
 
+/** `report_events`, bare, quoted or database-qualified. */
+const isEventsTable = (name: string) => /^(?:[`"]?\w+[`"]?\.)?[`"]?report_events[`"]?$/.test(name.trim())
+/** An INSERT into report_events, after any leading comments (`INSERT INTO [TABLE] [db.]report_events`). */
+function insertsEvents(query: string | undefined): boolean {
+  const text = (query ?? '').replace(/^(?:\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/, '')
+  const m = /^INSERT\s+INTO\s+(?:TABLE\s+)?((?:[`"]?\w+[`"]?\.)?[`"]?\w+[`"]?)/i.exec(text)
+  return !!m && isEventsTable(m[1]!)
+}
+
 /** Writes to report_events in flight through a client, by their start (ms since epoch). */
 class WriteTracker {
   private readonly started = new Map<number, number>()
@@ -66,11 +75,10 @@ class WriteTracker {
           this.started.delete(id)
         }
       }
-    const intoEvents = (q: { query?: string }) => /^\s*INSERT\s+INTO\s+report_events\b/i.test(q.query ?? '')
-    client.insert = track(client.insert.bind(client), (p) => p.table === 'report_events') as typeof client.insert
-    client.command = track(client.command.bind(client), intoEvents)
+    client.insert = track(client.insert.bind(client), (p) => isEventsTable(p.table)) as typeof client.insert
+    client.command = track(client.command.bind(client), (p) => insertsEvents(p.query))
     // exec resolves when the engine answers, which for an INSERT is after its rows are committed.
-    client.exec = track(client.exec.bind(client), intoEvents) as typeof client.exec
+    client.exec = track(client.exec.bind(client), (p) => insertsEvents(p.query)) as typeof client.exec
     return client
   }
 }

@@ -8,6 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import type { KeyKind, KeyView } from '../contracts/auth.ts'
 import type { Scope } from '../contracts/live.ts'
 import { chTime, nextVersion, parseChTime } from '../../sql/queries.ts'
+import { Reloads } from './reloads.ts'
 
 export type { KeyKind }
 
@@ -58,18 +59,33 @@ export class KeyStore {
 
   constructor(private readonly client: ClickHouseClient) {}
 
-  async load(): Promise<void> {
-    const rs = await this.client.query({
-      query: 'SELECT id, kind, name, scope, secret_sha256, created_at, revoked_at FROM api_keys FINAL',
-      format: 'JSONEachRow',
-    })
-    this.byId = new Map(
-      (await rs.json<KeyRow>()).map((r) => [
-        r.id,
-        { id: r.id, kind: r.kind, name: r.name, scope: r.scope, secretHash: r.secret_sha256, createdAt: parseChTime(r.created_at) ?? 0, revokedAt: parseChTime(r.revoked_at) },
-      ]),
-    )
-    this.reindex()
+  private readonly reloads = new Reloads<string, StoredKey>(
+    async () => {
+      const rs = await this.client.query({
+        query: 'SELECT id, kind, name, scope, secret_sha256, created_at, revoked_at FROM api_keys FINAL',
+        format: 'JSONEachRow',
+      })
+      return new Map(
+        (await rs.json<KeyRow>()).map((r) => [
+          r.id,
+          { id: r.id, kind: r.kind, name: r.name, scope: r.scope, secretHash: r.secret_sha256, createdAt: parseChTime(r.created_at) ?? 0, revokedAt: parseChTime(r.revoked_at) },
+        ]),
+      )
+    },
+    (next) => {
+      this.byId = next
+      this.reindex()
+    },
+  )
+
+  /** Reads the keys (again); a key written meanwhile here is kept. */
+  load(): Promise<void> {
+    return this.reloads.load()
+  }
+
+  /** Called after every key this process writes (scaled out: to tell the others). */
+  onWrite(listener: () => void): void {
+    this.reloads.onWrite(listener)
   }
 
   /** The live key a bearer secret belongs to, or undefined. */
@@ -79,6 +95,11 @@ export class KeyStore {
   }
 
   /** Whether a key with this id was ever created (revoked or not). */
+  /** The key exists and is not revoked. */
+  live(id: string): boolean {
+    return this.byId.get(id)?.revokedAt === null
+  }
+
   exists(id: string): boolean {
     return this.byId.has(id)
   }
@@ -156,6 +177,7 @@ export class KeyStore {
     })
     this.byId.set(k.id, k)
     this.reindex()
+    this.reloads.wrote(k.id, k)
   }
 
   private reindex(): void {

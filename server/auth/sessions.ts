@@ -6,6 +6,7 @@
 import crypto from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { chTime, nextVersion, parseChTime } from '../../sql/queries.ts'
+import { Reloads } from './reloads.ts'
 
 export const SESSION_COOKIE = 'gp_session'
 export const SESSION_TTL_MS = 12 * 3_600_000
@@ -38,17 +39,30 @@ export class SessionStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async load(): Promise<void> {
-    const rs = await this.client.query({
-      query: 'SELECT id_sha256, user_id, csrf_token, created_at, expires_at, revoked_at FROM sessions FINAL WHERE revoked_at IS NULL AND expires_at > now64(3)',
-      format: 'JSONEachRow',
-    })
-    this.byHash = new Map(
-      (await rs.json<SessionRow>()).map((r) => [
-        r.id_sha256,
-        { idHash: r.id_sha256, userId: r.user_id, csrfToken: r.csrf_token, createdAt: parseChTime(r.created_at) ?? 0, expiresAt: parseChTime(r.expires_at) ?? 0 },
-      ]),
-    )
+  private readonly reloads = new Reloads<string, Session>(
+    async () => {
+      const rs = await this.client.query({
+        query: 'SELECT id_sha256, user_id, csrf_token, created_at, expires_at, revoked_at FROM sessions FINAL WHERE revoked_at IS NULL AND expires_at > now64(3)',
+        format: 'JSONEachRow',
+      })
+      return new Map(
+        (await rs.json<SessionRow>()).map((r) => [
+          r.id_sha256,
+          { idHash: r.id_sha256, userId: r.user_id, csrfToken: r.csrf_token, createdAt: parseChTime(r.created_at) ?? 0, expiresAt: parseChTime(r.expires_at) ?? 0 },
+        ]),
+      )
+    },
+    (next) => (this.byHash = next),
+  )
+
+  /** Reads the live sessions (again); a sign-in or sign-out made meanwhile here is kept. */
+  load(): Promise<void> {
+    return this.reloads.load()
+  }
+
+  /** Called after every session this process starts or ends (scaled out: to tell the others). */
+  onWrite(listener: () => void): void {
+    this.reloads.onWrite(listener)
   }
 
   /** Called when a session ends early (sign out, user disabled), to close its sockets. */
@@ -63,6 +77,7 @@ export class SessionStore {
     const session: Session = { idHash: sha256(cookie), userId, csrfToken: crypto.randomBytes(24).toString('base64url'), createdAt: now, expiresAt: now + SESSION_TTL_MS }
     await this.write(session, null)
     this.byHash.set(session.idHash, session)
+    this.reloads.wrote(session.idHash, session)
     return { cookie, session }
   }
 
@@ -86,6 +101,7 @@ export class SessionStore {
 
   async end(session: Session): Promise<void> {
     if (!this.byHash.delete(session.idHash)) return
+    this.reloads.wrote(session.idHash, null)
     await this.write(session, this.now())
     for (const l of this.endListeners) l(session)
   }

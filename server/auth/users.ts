@@ -8,6 +8,7 @@ import type { UserRole, UserView } from '../contracts/auth.ts'
 import type { Scope } from '../contracts/live.ts'
 import { chTime, nextVersion, parseChTime } from '../../sql/queries.ts'
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts'
+import { Reloads } from './reloads.ts'
 
 export interface User {
   id: string
@@ -51,29 +52,42 @@ export class UserStore {
 
   constructor(private readonly client: ClickHouseClient) {}
 
-  async load(): Promise<void> {
+  private readonly reloads = new Reloads<string, User>(
+    async () => {
+      const rs = await this.client.query({
+        query: 'SELECT id, username, display_name, role, scope, password_hash, demo, created_at, disabled_at FROM users FINAL',
+        format: 'JSONEachRow',
+      })
+      return new Map(
+        (await rs.json<UserRow>()).map((r) => [
+          r.id,
+          {
+            id: r.id,
+            username: r.username,
+            displayName: r.display_name,
+            role: r.role,
+            scope: r.scope,
+            passwordHash: r.password_hash,
+            demo: Number(r.demo) === 1,
+            createdAt: parseChTime(r.created_at) ?? 0,
+            disabledAt: parseChTime(r.disabled_at),
+          },
+        ]),
+      )
+    },
+    (next) => (this.byId = next),
+  )
+
+  /** Reads the users (again); a user written meanwhile here is kept. */
+  load(): Promise<void> {
     // Made now, so the first sign-in of an unknown name takes as long as any other.
     void dummyHash()
-    const rs = await this.client.query({
-      query: 'SELECT id, username, display_name, role, scope, password_hash, demo, created_at, disabled_at FROM users FINAL',
-      format: 'JSONEachRow',
-    })
-    this.byId = new Map(
-      (await rs.json<UserRow>()).map((r) => [
-        r.id,
-        {
-          id: r.id,
-          username: r.username,
-          displayName: r.display_name,
-          role: r.role,
-          scope: r.scope,
-          passwordHash: r.password_hash,
-          demo: Number(r.demo) === 1,
-          createdAt: parseChTime(r.created_at) ?? 0,
-          disabledAt: parseChTime(r.disabled_at),
-        },
-      ]),
-    )
+    return this.reloads.load()
+  }
+
+  /** Called after every user this process writes (scaled out: to tell the others). */
+  onWrite(listener: () => void): void {
+    this.reloads.onWrite(listener)
   }
 
   get size(): number {
@@ -152,5 +166,6 @@ export class UserStore {
       format: 'JSONEachRow',
     })
     this.byId.set(u.id, u)
+    this.reloads.wrote(u.id, u)
   }
 }

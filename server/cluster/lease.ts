@@ -12,8 +12,8 @@ import crypto from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Logger } from '../log.ts'
 
-/** Extends the lease only if this process still holds it (compare and set, atomically). */
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
+/** Extends a lease or lock only if this process still holds it (compare and set, atomically). */
+export const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`
 /** Gives a lease or lock up only if this process holds it. */
 export const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`
 
@@ -34,6 +34,11 @@ export class Lease {
   private wasHeld = false
   private stopped = false
   private readonly listeners: Array<(held: boolean) => void> = []
+  /**
+   * This holding's number, from a counter in Redis incremented at each taking: a later holder
+   * has a higher one, so messages of an earlier holder that arrive late can be told apart.
+   */
+  term = 0
 
   constructor(private readonly opts: LeaseOptions) {}
 
@@ -66,7 +71,8 @@ export class Lease {
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
-    await this.running
+    // An attempt stuck on a Redis that is away must not hold up a shutdown.
+    await Promise.race([this.running, new Promise((r) => setTimeout(r, 1000).unref())])
     if (this.until > 0) {
       this.until = 0
       await this.opts.redis.eval(RELEASE, 1, this.opts.key, this.holder).catch(() => undefined)
@@ -79,7 +85,9 @@ export class Lease {
     const asked = Date.now()
     try {
       const ok = this.until > 0 ? Number(await redis.eval(RENEW, 1, key, this.holder, String(ttlMs))) === 1 : (await redis.set(key, this.holder, 'PX', ttlMs, 'NX')) === 'OK'
-      // Counted from when we asked, less a margin: Redis may have started the TTL a little later.
+      if (ok && !this.wasHeld) this.term = await redis.incr(`${key}:term`)
+      // Counted from when we asked (Redis started the TTL later), less a margin for the two
+      // clocks' rates and for the time between a holder's check of held() and its act.
       this.until = ok ? asked + ttlMs - Math.min(1000, ttlMs / 5) : 0
     } catch (e) {
       // Redis away: keep what is surely still ours (until runs out on its own), try again later.

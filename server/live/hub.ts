@@ -57,8 +57,12 @@ export interface LiveHubOptions {
  */
 export interface LiveRelay {
   leading(): boolean
+  /** The live lease's term while leading (higher for every later taking). */
+  term(): number
   publishTick(msg: TickMessage): void
   requestSync(): void
+  /** How long a follower without a scope's snapshot waits for the leader's whole state. */
+  syncWaitMs: number
 }
 
 const TICKER_RING = 2000
@@ -68,14 +72,12 @@ const FULL_RELOAD_MS = 15 * 60_000
 const CHANGED_MAX = 100_000
 /** How long after its stored_at a row is surely visible (inserts commit within this). */
 const SETTLE_MS = 5_000
-/** With the write horizon: a margin for the engine's clock against this process's (the same clock). */
+/** With the write horizon: a margin for the engine stamping rows a moment after the horizon is read. */
 const HORIZON_MARGIN_MS = 50
 const NOTE_MAX = 60
 const WINDOW_MS = 60_000
 /** After a failed read of the window figures, wait this long before the next try. */
 const WINDOWS_RETRY_MS = 30_000
-/** A follower without a scope's snapshot waits this long for the leader's whole state (a lease TTL and two ticks). */
-const SYNC_WAIT_MS = 6_000
 
 export class ScopeError extends Error {}
 
@@ -107,10 +109,13 @@ export class LiveHub {
   private nsp: LiveNamespace | undefined
   private deny: (socket: Socket<ClientToServerEvents, ServerToClientEvents>, scope: Scope) => string | undefined = () => undefined
   private readonly now: () => number
-  /** Leading: this term's id and ticks published in it; the next tick carries every snapshot. */
-  private term = { epoch: '', n: 0, fullNext: true }
-  /** Following: the leader's term and tick last applied. */
-  private followed = { epoch: '', n: -1 }
+  /** Leading: this term, the ticks published in it, and whether the next carries every snapshot. */
+  private own = { term: 0, n: 0, fullNext: true }
+  /** Following: the leader's term and tick last applied; the highest term seen (older ones are stale). */
+  private followed = { term: 0, n: -1 }
+  private highestTerm = 0
+  /** Read the reports in full at the next compute (a new term: what is in memory may be old). */
+  private fullLoadDue = false
   private lastSyncAsk = 0
   private syncWaiters: Array<() => void> = []
   /** For `npm run bench` (and /metrics later): computes done, ticks skipped while one ran. */
@@ -155,9 +160,10 @@ export class LiveHub {
    * the followers diff against their caches: their sockets see one patch, never a gap.
    */
   leadershipChanged(leading: boolean): void {
-    if (!leading) return
-    this.term = { epoch: `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, n: 0, fullNext: true }
-    this.watermark = undefined
+    if (!leading || !this.opts.relay) return
+    this.own = { term: this.opts.relay.term(), n: 0, fullNext: true }
+    this.highestTerm = Math.max(this.highestTerm, this.own.term)
+    this.fullLoadDue = true
     this.windowsDue = true
     this.dirty = true
   }
@@ -165,19 +171,22 @@ export class LiveHub {
   /** A follower asked for the whole state: the next tick carries it. */
   syncRequested(): void {
     if (this.following()) return
-    this.term.fullNext = true
+    this.own.fullNext = true
     this.dirty = true
   }
 
   /** A tick from the leader: applied to the cache and pushed to this replica's sockets. */
   applyTick(msg: TickMessage): void {
     if (!this.following()) return
+    // A tick of an earlier leader, late (its compute outlived its lease, or Redis held it back).
+    if (msg.term < this.highestTerm) return
+    this.highestTerm = msg.term
     if (msg.full) {
-      for (const [scope, snap] of msg.full) this.publish(scope, snap)
-      this.followed = { epoch: msg.epoch, n: msg.n }
+      for (const [scope, snap] of msg.full) this.publish(scope, snap as Omit<LiveSnapshot, 'seq'>)
+      this.followed = { term: msg.term, n: msg.n }
       this.stats.syncs++
       for (const w of this.syncWaiters.splice(0)) w()
-    } else if (msg.epoch === this.followed.epoch && msg.n === this.followed.n + 1) {
+    } else if (msg.term === this.followed.term && msg.n === this.followed.n + 1) {
       for (const [scope, patch] of msg.patches) {
         const prev = this.cache.get(scope)
         if (!prev) continue
@@ -213,8 +222,10 @@ export class LiveHub {
         this.syncWaiters = this.syncWaiters.filter((w) => w !== done)
         done()
       }, ms)
+      timer.unref()
       // A leader may be taking over meanwhile: ask again each tick until one answers.
       const ask = setInterval(() => this.askSync(), this.opts.tickMs)
+      ask.unref()
       this.syncWaiters.push(done)
       this.lastSyncAsk = 0
       this.askSync()
@@ -228,6 +239,8 @@ export class LiveHub {
     this.windowTimer = undefined
     await this.windowsReading?.catch(() => undefined)
     await this.computing?.catch(() => undefined)
+    // Callers waiting for the leader's state get what there is (a stopping hub hears no more).
+    for (const w of this.syncWaiters.splice(0)) w()
   }
 
   /** Sockets connected to the namespace. */
@@ -272,7 +285,7 @@ export class LiveHub {
     const scope = this.checkScope(rawScope)
     if (!this.cache.has(scope)) {
       if (!this.following()) await this.compute()
-      else await this.awaitSync(SYNC_WAIT_MS)
+      else await this.awaitSync(this.opts.relay!.syncWaitMs)
     }
     const snap = this.cache.get(scope)
     if (!snap) {
@@ -288,7 +301,7 @@ export class LiveHub {
    */
   async refresh(opts: { windows?: boolean } = {}): Promise<void> {
     // Following, the leader computes: take its whole state at its next tick.
-    if (this.following()) return this.awaitSync(SYNC_WAIT_MS)
+    if (this.following()) return this.awaitSync(this.opts.relay!.syncWaitMs)
     await this.computing?.catch(() => undefined)
     if (opts.windows !== false) {
       // A read under way may have begun before what the caller wants to see: let it end, read again.
@@ -369,9 +382,12 @@ export class LiveHub {
   }
 
   private async computeAll(): Promise<void> {
-    // Judged once: a lease that lapses during the compute must not silently drop this tick for
-    // the followers (they would apply the next one to the wrong base without noticing).
-    const leading = this.opts.relay?.leading() ?? false
+    const relay = this.opts.relay
+    // Scaled out, only the leader computes, and only within one term: a compute that outlives
+    // its lease or term is dropped whole (cache, sockets and followers untouched). That is safe,
+    // since the next diff covers what it held; writing it here without relaying it is not.
+    if (relay && !relay.leading()) return
+    const term = relay?.term()
     this.dirty = false
     const started = performance.now()
     const now = this.now()
@@ -400,6 +416,10 @@ export class LiveHub {
         day,
         tz,
       })
+      if (relay && (!relay.leading() || relay.term() !== term)) {
+        this.dirty = true
+        return
+      }
       const patches: TickMessage['patches'] = []
       // The bench's push latency counts from here: figures computed, diffs and emits to come.
       this.stats.lastTick = { asOf: now, pushFrom: Date.now() }
@@ -407,7 +427,7 @@ export class LiveHub {
         const patch = this.publish(scope, snap)
         if (patch) patches.push([scope, patch])
       }
-      if (leading) this.relayTick(next, patches)
+      if (relay) this.relayTick(next, patches)
       this.lastDay = day
       this.lastCompute = now
       this.stats.computes++
@@ -450,12 +470,14 @@ export class LiveHub {
       this.stats.fullLoads++
       this.stats.lastFullLoadMs = performance.now() - started
     }
-    if (this.watermark === undefined || now - this.lastFullLoad > FULL_RELOAD_MS) {
+    const since = this.watermark
+    if (since === undefined || this.fullLoadDue || now - this.lastFullLoad > FULL_RELOAD_MS) {
+      this.fullLoadDue = false
       await fullLoad()
     } else {
       const through = await settledThrough()
       const changed = await (
-        await reader.query({ query: sql('live_reports_changed'), query_params: { since: chTime(this.watermark), limit: CHANGED_MAX + 1 }, format: 'JSONCompactEachRow' })
+        await reader.query({ query: sql('live_reports_changed'), query_params: { since: chTime(since), limit: CHANGED_MAX + 1 }, format: 'JSONCompactEachRow' })
       ).json<LiveReportRow>()
       // A bulk load (a backfill, an import) changes more reports than a tick should carry: most
       // are old and closed, which the full load's filter leaves out.
@@ -463,7 +485,7 @@ export class LiveHub {
         await fullLoad()
       } else {
         this.reports.upsert(changed.map(fromRow))
-        this.watermark = Math.max(this.watermark, through)
+        this.watermark = Math.max(since, through)
       }
     }
     this.reports.evict(ydayStart)
@@ -507,10 +529,10 @@ export class LiveHub {
   /** Leading with followers: this tick's patches (or every snapshot) go to them. */
   private relayTick(next: Map<Scope, Omit<LiveSnapshot, 'seq'>>, patches: TickMessage['patches']): void {
     const relay = this.opts.relay!
-    if (!this.term.fullNext && patches.length === 0) return
-    const full = this.term.fullNext ? [...next] : undefined
-    this.term.fullNext = false
-    relay.publishTick({ epoch: this.term.epoch, n: ++this.term.n, patches: full ? [] : patches, full })
+    if (!this.own.fullNext && patches.length === 0) return
+    const full = this.own.fullNext ? [...next] : undefined
+    this.own.fullNext = false
+    relay.publishTick({ term: this.own.term, n: ++this.own.n, patches: full ? [] : patches, full })
   }
 
   /**

@@ -73,6 +73,7 @@ export class TrendsRollups {
   private timer: NodeJS.Timeout | undefined
   private stopped = false
   private checked = false
+  private wasMaintaining = false
   /** Not maintaining: the state the maintainer last wrote (tz, SLA JSON, through). */
   private watched: { tz: string; sla: string; through: number } | undefined
 
@@ -81,16 +82,21 @@ export class TrendsRollups {
   /** True once a pass has completed under the current time zone and SLA table. */
   ready(): boolean {
     const sla = JSON.stringify(this.deps.sla())
-    if (!this.maintaining()) {
-      const w = this.watched
-      return !!w && w.through > 0 && w.tz === this.deps.tz && w.sla === sla
-    }
-    return this.isReady && sla === this.foldedSla
+    if (this.maintaining() && this.isReady) return sla === this.foldedSla
+    // Watching, or just took the lease and its first pass is still to complete: what the
+    // maintainer last wrote (the tables hold that until this process's first pass changes them).
+    const w = this.watched
+    return !!w && w.through > 0 && w.tz === this.deps.tz && w.sla === sla
   }
 
   /** This process folds (the one maintainer, or the holder of the lease). */
   maintaining(): boolean {
-    return !this.deps.lease || this.deps.lease.held()
+    const now = !this.deps.lease || this.deps.lease.held()
+    // Taking the lease (again): check the sums at the first pass, as at a start. If two replicas
+    // ever folded at once (Redis lost its keys), that pass finds it and folds from the start.
+    if (now && !this.wasMaintaining) this.checked = false
+    this.wasMaintaining = now
+    return now
   }
 
   /** Folds now and then every FOLD_MS, one pass at a time, until stop(). */
@@ -124,6 +130,11 @@ export class TrendsRollups {
 
   private async pass(): Promise<void> {
     const { client, tz } = this.deps
+    // Scaled out, every write below is the lease holder's alone (checked again before each).
+    const mine = () => {
+      if (!this.maintaining()) throw new Error('this process does not hold the rollup lease (now)')
+    }
+    mine()
     const started = performance.now()
     const sla = this.deps.sla()
     const slaKey = JSON.stringify(sla)
@@ -144,10 +155,18 @@ export class TrendsRollups {
     let version = Number(state?.version ?? 0) + 1
     if (full) {
       this.isReady = false
+      this.watched = undefined
       if (state) this.deps.log.info('the review rollups are folded again from the start', { reason: state.tz !== tz ? 'time zone changed' : 'SLA changed' })
-      // Replicas that watch this state read the events until the fold completes.
-      if (state) await client.insert({ table: 'rollup_state', values: [{ name: 'trends', through: chTime(0), tz, sla: '', version: version++ }], format: 'JSONEachRow' })
-      for (const t of TABLES) await client.command({ query: `TRUNCATE TABLE ${t}` })
+      // Replicas that watch this state read the events until the fold completes: they look every
+      // FOLD_MS, so the tables are emptied only once they all have seen it.
+      if (state) {
+        await client.insert({ table: 'rollup_state', values: [{ name: 'trends', through: chTime(0), tz, sla: '', version: version++ }], format: 'JSONEachRow' })
+        if (this.deps.lease) await new Promise((r) => setTimeout(r, (this.deps.everyMs ?? FOLD_MS) + 2_000))
+      }
+      for (const t of TABLES) {
+        mine()
+        await client.command({ query: `TRUNCATE TABLE ${t}` })
+      }
     }
     const clock = Number((await (await client.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>())[0]!.now)
     const back = this.stats.passes % CATCH_UP_EVERY === CATCH_UP_EVERY - 1 ? CATCH_UP_MS : SETTLE_MS
@@ -159,7 +178,7 @@ export class TrendsRollups {
     const chunks = Math.max(1, Math.ceil(n / FOLD_CHUNK))
     for (let chunk = 0; chunk < chunks; chunk++) {
       // A lease lost mid-pass (Redis away past its TTL): another replica may fold now; stop.
-      if (!this.maintaining()) throw new Error('the rollup lease was lost during a pass')
+      mine()
       await client.command({
         query: sql('trends_fold_reports'),
         query_params: {
@@ -175,8 +194,11 @@ export class TrendsRollups {
         },
       })
     }
+    mine()
     await client.command({ query: sql('trends_fold_visit_sets'), query_params: params })
+    mine()
     await client.command({ query: sql('trends_fold_visit_weeks'), query_params: params })
+    mine()
     await client.insert({
       table: 'rollup_state',
       values: [{ name: 'trends', through: chTime(clock), tz, sla: slaKey, version: Math.max(clock, version) }],

@@ -15,7 +15,7 @@ const log = createLogger('test', true)
 let redis: RedisServer
 const open: Cluster[] = []
 
-async function cluster(leaseMs = 600): Promise<Cluster> {
+async function cluster(leaseMs = 1500): Promise<Cluster> {
   const c = await Cluster.connect({ url: redis.url, leaseMs, log })
   open.push(c)
   return c
@@ -38,11 +38,14 @@ describe('cluster over Redis', () => {
   it('gives a lease to one process at a time, and hands it over at once when its holder stops', async () => {
     const [a, b, c] = [await cluster(), await cluster(), await cluster()]
     await Promise.all([a.live.start(), b.live.start(), c.live.start()])
+    // Each taking of the lease has a higher term.
+    const firstTerm = [a, b, c].find((x) => x.live.held())!.live.term
+    expect(firstTerm).toBeGreaterThan(0)
     const holders = () => [a, b, c].filter((x) => x.live.held())
     expect(holders()).toHaveLength(1)
     // Over several renewals, still exactly one.
     for (let i = 0; i < 8; i++) {
-      await new Promise((r) => setTimeout(r, 100))
+      await new Promise((r) => setTimeout(r, 250))
       expect(holders()).toHaveLength(1)
     }
     const first = holders()[0]!
@@ -52,8 +55,9 @@ describe('cluster over Redis', () => {
     expect(first.live.held()).toBe(false)
     expect(changes).toEqual([false])
     // Released, not left to expire: another takes it within one renewal period (TTL / 3).
-    await eventually(async () => holders().length === 1, 400, 'the lease taken over')
+    await eventually(async () => holders().length === 1, 1_500, 'the lease taken over')
     expect(holders()[0]).not.toBe(first)
+    expect(holders()[0]!.live.term).toBeGreaterThan(firstTerm)
   })
 
   it('lets a holder cut off from Redis stop holding before the lease could pass to another', async () => {
@@ -61,11 +65,14 @@ describe('cluster over Redis', () => {
     await a.rollups.start()
     expect(a.rollups.held()).toBe(true)
     await redis.stop()
-    const cut = Date.now()
-    await eventually(async () => !a.rollups.held(), 12_000, 'the holder to stop holding')
-    // The rollup lease's TTL is 10 × 900 ms; Redis would let another take it only after that.
-    expect(Date.now() - cut).toBeLessThan(9_000)
-    redis = await startRedis()
+    try {
+      const cut = Date.now()
+      await eventually(async () => !a.rollups.held(), 12_000, 'the holder to stop holding')
+      // The rollup lease's TTL is 10 × 900 ms; Redis would let another take it only after that.
+      expect(Date.now() - cut).toBeLessThan(9_000)
+    } finally {
+      redis = await startRedis()
+    }
   })
 
   it('runs the start-up lock for one process at a time', async () => {
@@ -83,6 +90,19 @@ describe('cluster over Redis', () => {
     // Never both inside: each "in" is followed by its own "out".
     expect(order[1]).toBe(order[0]!.replace('in', 'out'))
     expect(order[3]).toBe(order[2]!.replace('in', 'out'))
+  })
+
+  it('drops a message of another protocol version or of the wrong shape, and delivers the next good one', async () => {
+    const [a, b] = [await cluster(), await cluster()]
+    const got: string[] = []
+    b.on('changed', (m) => got.push(m.what))
+    await a.pub.publish('gridpulse:changed', JSON.stringify({ v: 999, from: 'x', msg: { what: 'sla' } }))
+    await a.pub.publish('gridpulse:changed', JSON.stringify({ v: 1, from: 'x', msg: { what: 'everything' } }))
+    await a.pub.publish('gridpulse:ingest', JSON.stringify({ v: 1, from: 'x', msg: { ticker: [{ report_id: 1 }] } }))
+    a.publish('changed', { what: 'keys' })
+    await eventually(async () => got.length > 0, 5_000, 'the good message')
+    await new Promise((r) => setTimeout(r, 100))
+    expect(got).toEqual(['keys'])
   })
 
   it('delivers a message to every other process, not back to its sender', async () => {

@@ -183,7 +183,8 @@ describe('ingest → store → live wall', () => {
     const before = city.current().today.reported
     const path = app.registry().microGridPath(dawanMicroGrid)!
     const id = nextId('W')
-    // Straight into the store, as another process sharing it would: this app's ingest never sees it.
+    // Straight into the store: this app's ingest never sees it. (Another process sharing a store
+    // is only possible with a server: tests/integration/replicas.test.ts covers that path.)
     await app.store.admin.insert({
       table: 'report_events',
       values: [{ event_id: id, report_id: id, type: 'reported', at: iso(app.now() - 60_000).replace('T', ' ').replace('Z', ''), received_at: iso(Date.now()).replace('T', ' ').replace('Z', ''), ...path, category: 'clutter', channel: '', reporter_role: '', severity: 0, department: '', note: '', source: 'elsewhere' }],

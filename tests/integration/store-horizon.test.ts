@@ -13,6 +13,7 @@ import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStore, type Store } from '../../sql/store.ts'
 import { migrate } from '../../sql/migrate.ts'
+import { insertStatement } from '../../sql/queries.ts'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-horizon-'))
 let store: Store
@@ -42,8 +43,8 @@ describe('the embedded store’s write horizon', () => {
     await write
     expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
 
-    // The ingest's path: exec of an INSERT … FORMAT with a body, on the writer connection.
-    const exec = store.writer.exec({ query: "INSERT INTO report_events (event_id, at, micro_grid) FORMAT JSONEachRow", values: Readable.from([JSON.stringify({ event_id: 'e1', at: '2026-01-01 00:00:00.000', micro_grid: 'x' })]) })
+    // The ingest's path: exec of its own statement with a body, on the writer connection.
+    const exec = store.writer.exec({ query: insertStatement('report_events', ['event_id', 'at', 'micro_grid'], 'horizon-test-1'), values: Readable.from([JSON.stringify(['e1', '2026-01-01 00:00:00.000', 'x']) + '\n']) })
     expect(store.settledBefore!()).toBeLessThanOrEqual(Date.now())
     ;(await exec).stream.resume()
     expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
@@ -55,6 +56,20 @@ describe('the embedded store’s write horizon', () => {
     await new Promise((r) => setTimeout(r, 150))
     expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
     await Promise.all([other, read])
+  })
+
+  it('knows the spellings of an insert into report_events, and no other table', async () => {
+    for (const query of ['-- a note\n/* and another */ insert into `report_events` (event_id) VALUES', 'INSERT INTO TABLE gridpulse.report_events (event_id) VALUES', 'INSERT INTO "report_events" (event_id) VALUES']) {
+      const write = store.admin.command({ query: `${query} ('x') SETTINGS function_sleep_max_microseconds_per_block = 0` }).catch(() => undefined)
+      expect(store.settledBefore!(), query).toBeLessThanOrEqual(Date.now())
+      await write
+    }
+    const other = store.admin.command({ query: 'INSERT INTO report_events_archive (event_id) VALUES' }).catch(() => undefined)
+    expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
+    await other
+    const viaInsert = store.admin.insert({ table: 'default.report_events', values: [{ event_id: 'e2', at: '2026-01-01 00:00:00.000', micro_grid: 'x' }], format: 'JSONEachRow' }).catch(() => undefined)
+    expect(store.settledBefore!()).toBeLessThanOrEqual(Date.now())
+    await viaInsert
   })
 
   it('clears when a write fails', async () => {

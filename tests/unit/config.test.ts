@@ -20,6 +20,9 @@ describe('the config module', () => {
     expect(() => loadConfig({}, { CLICKHOUSE_URL: 'not a url' })).toThrow(/"CLICKHOUSE_URL" is not a valid URL/)
     expect(() => loadConfig({}, { GRIDPULSE_ROLLUPS: '2' })).toThrow(/GRIDPULSE_ROLLUPS/)
     expect(loadConfig({}, { GRIDPULSE_ROLLUPS: '0' }).rollups).toBe(false)
+    expect(() => loadConfig({}, { REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/REDIS_URL.*CLICKHOUSE_URL/)
+    expect(loadConfig({}, { REDIS_URL: 'redis://127.0.0.1:6379', CLICKHOUSE_URL: 'http://127.0.0.1:8123' }).redisUrl).toBe('redis://127.0.0.1:6379')
+    expect(() => loadConfig({}, { CLUSTER_LEASE_MS: '100' })).toThrow(/CLUSTER_LEASE_MS/)
   })
 
   it('lets explicit overrides win over the environment', () => {
