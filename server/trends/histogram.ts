@@ -26,22 +26,37 @@ type Num = number | string
  * neighbouring values at rank (n-1)·p), each value standing for its key's middle.
  */
 export function histQuantiles(hist: Record<string, Num> | Map<number, Num> | [Num[], Num[]], ps: number[]): number[] {
-  const entries: Array<[number, number]> = []
-  const push = (k: Num, n: Num) => Number(n) > 0 && Number(k) > 0 && entries.push([Number(k), Number(n)])
+  // A review reads dozens of histograms of hundreds of keys: flat arrays, no per-entry objects.
+  let keys: number[] = []
+  let counts: number[] = []
+  let sorted = true
+  const push = (k: Num, n: Num) => {
+    const key = Number(k)
+    const count = Number(n)
+    if (!(count > 0 && key > 0)) return
+    if (keys.length > 0 && key < keys[keys.length - 1]!) sorted = false
+    keys.push(key)
+    counts.push(count)
+  }
   if (hist instanceof Map) for (const [k, n] of hist) push(k, n)
   else if (Array.isArray(hist)) hist[0].forEach((k, i) => push(k, hist[1][i]!))
-  else for (const [k, n] of Object.entries(hist)) push(k, n)
-  entries.sort((a, b) => a[0] - b[0])
-  const total = entries.reduce((s, [, n]) => s + n, 0)
+  // Integer keys of a plain object are listed in ascending order: nothing to sort.
+  else for (const k in hist) push(k, hist[k]!)
+  if (!sorted) {
+    const order = keys.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]!)
+    ;[keys, counts] = [order.map((i) => keys[i]!), order.map((i) => counts[i]!)]
+  }
+  let total = 0
+  for (const n of counts) total += n
   if (total === 0) return ps.map(() => NaN)
   /** The value at 0-based rank r in sorted order. */
   const at = (r: number) => {
     let seen = 0
-    for (const [k, n] of entries) {
-      seen += n
-      if (r < seen) return keyValue(k)
+    for (let i = 0; i < keys.length; i++) {
+      seen += counts[i]!
+      if (r < seen) return keyValue(keys[i]!)
     }
-    return keyValue(entries[entries.length - 1]![0])
+    return keyValue(keys[keys.length - 1]!)
   }
   return ps.map((p) => {
     const pos = (total - 1) * p

@@ -1,12 +1,12 @@
 /**
  * Reading the periods a review needs (server/trends/report.ts) from the store: from report_current
  * and visit_events (`eventsReader`, two grouped queries per period), or from the rollups of
- * migration 008 (`rollupReader`, three queries for all periods, whatever the history).
+ * migration 008 (`rollupReader`, two queries for all periods, whatever the history).
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Month } from '../contracts/trends.ts'
 import { chTime, sql } from '../../sql/queries.ts'
-import { addMonths, DAY_MS, dayStart, localDate, mondayOf, monthOf, monthStart } from './calendar.ts'
+import { addMonths, DAY_MS, dayStart, localDate, mondayOf, monthOf, monthsBetween, monthStart } from './calendar.ts'
 import { histQuantiles } from './histogram.ts'
 
 /** The connection reviews are read on, and the calendar's time zone. */
@@ -62,8 +62,9 @@ export interface ScopeParams {
 }
 
 /**
- * What the review needs of the child units (`assemble`): the months of the range (categories
- * for their top 3), full figures for its last two months and for the cut base before the last.
+ * What the review needs of the child units (`assemble`): the months of the range from `from`
+ * (categories for their top 3), full figures (percentiles, visits) for its last two months, from
+ * `histFrom`, and for the periods in `labels` (the cut base before the last month).
  */
 export interface UnitsWanted {
   labels: string[]
@@ -101,39 +102,114 @@ export function eventsReader(deps: ReaderDeps, base: ScopeParams): PeriodReader 
   }
 }
 
-/** A row of trends_rollup_reports: a ReportRow with histograms where the percentiles go. */
-type RollupRow = Omit<ReportRow, 'verify_q' | 'resolve_q'> & { label: string; verify_hist: Record<string, Num>; resolve_hist: Record<string, Num> }
-
-function fromRollup(r: RollupRow): ReportRow {
-  const { verify_hist, resolve_hist, label: _label, ...rest } = r
-  return { ...rest, verify_q: histQuantiles(verify_hist, [0.5, 0.9]), resolve_q: histQuantiles(resolve_hist, [0.5, 0.9]) }
-}
-
-/** Sums visit rows of the same unit (the whole weeks from the rollups and a week cut short). */
-function addVisits(a: VisitRow[], b: VisitRow[]): VisitRow[] {
-  const out = new Map<string, number>()
-  for (const v of [...a, ...b]) out.set(v.unit, (out.get(v.unit) ?? 0) + Number(v.household_weeks))
-  return [...out].map(([unit, n]) => ({ month: 'all', unit, household_weeks: n }))
-}
-
+type Hist = Record<string, Num>
 /**
- * The two hour ranges the cut bases read (a review has at most two: the month before, and the
- * same month a year ago, whose year to date ends with it), as trends_rollup_reports binds them.
+ * A row of trends_rollup_reports: a sum of one part — 's' the scope in a month, 'u' a child unit
+ * in a month, 'h' a child unit over a cut hour range ('a' or 'b') — with histograms where the
+ * percentiles go.
  */
-function hourRanges(parts: Array<{ hoursFrom: number; hoursTo: number }>): Record<string, string> {
-  const ranges = [...new Map(parts.map((x) => [`${x.hoursFrom}|${x.hoursTo}`, x])).values()]
-  if (ranges.length > 2) throw new Error('a review reads at most two hour ranges')
-  const [a, b] = [ranges[0] ?? { hoursFrom: 0, hoursTo: 0 }, ranges[1] ?? { hoursFrom: 0, hoursTo: 0 }]
-  return { hours_a_from: chTime(a.hoursFrom), hours_a_to: chTime(a.hoursTo), hours_b_from: chTime(b.hoursFrom), hours_b_to: chTime(b.hoursTo) }
+interface RollupRow {
+  part: 's' | 'u' | 'h'
+  bucket: string
+  unit: string
+  reported: Num
+  categories: Record<string, Num>
+  mobile: Num
+  verified: Num
+  verify_n: Num
+  verify_hist: Hist
+  resolved: Num
+  resolve_n: Num
+  resolve_hist: Hist
+  overran: Num
+  closed: Num
+  closed_on_time: Num
+  reopened: Num
+  rejected: Num
+}
+/** A row of trends_rollup_visits: households per whole week ('w', bucket its Monday) or in a week cut short ('c', bucket 'a' or 'b'). */
+interface RollupVisitRow {
+  part: 'w' | 'c'
+  bucket: string
+  unit: string
+  household_weeks: Num
+}
+
+const COUNTS = ['reported', 'mobile', 'verified', 'verify_n', 'resolved', 'resolve_n', 'overran', 'closed', 'closed_on_time', 'reopened', 'rejected'] as const
+
+function addInto(acc: Record<string, number>, add: Record<string, Num>): void {
+  for (const k in add) acc[k] = (acc[k] ?? 0) + Number(add[k])
+}
+
+/** Where histograms are added up: keys are UInt16, so one slot per key, emptied after each use. */
+const scratch = new Float64Array(65_536)
+
+/** Histograms added up key by key, as ascending keys and their counts. */
+function addHists(hists: Hist[]): [number[], number[]] {
+  let lo = scratch.length
+  let hi = -1
+  for (const h of hists) {
+    for (const k in h) {
+      const i = Number(k)
+      scratch[i] = scratch[i]! + Number(h[k])
+      if (i < lo) lo = i
+      if (i > hi) hi = i
+    }
+  }
+  const keys: number[] = []
+  const counts: number[] = []
+  for (let i = lo; i <= hi; i++) {
+    if (scratch[i] !== 0) {
+      keys.push(i)
+      counts.push(scratch[i]!)
+      scratch[i] = 0
+    }
+  }
+  return [keys, counts]
+}
+
+/** Rollup sums added up into one period's row: counts and histograms add exactly, percentiles are read from the sum. */
+function periodRow(rows: RollupRow[], month: string, unit: string): ReportRow {
+  const counts = Object.fromEntries(COUNTS.map((c) => [c, 0])) as Record<(typeof COUNTS)[number], number>
+  const categories: Record<string, number> = {}
+  for (const r of rows) {
+    for (const c of COUNTS) counts[c] += Number(r[c])
+    addInto(categories, r.categories)
+  }
+  // One row needs no adding up: its histograms are read as they came.
+  const [verify, resolve] = rows.length === 1 ? [rows[0]!.verify_hist, rows[0]!.resolve_hist] : [addHists(rows.map((r) => r.verify_hist)), addHists(rows.map((r) => r.resolve_hist))]
+  return { month, unit, ...counts, categories, verify_q: histQuantiles(verify, [0.5, 0.9]), resolve_q: histQuantiles(resolve, [0.5, 0.9]) }
+}
+
+/** Rows grouped by a key, in the order met. */
+function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const r of rows) {
+    const list = out.get(key(r))
+    if (list) list.push(r)
+    else out.set(key(r), [r])
+  }
+  return out
+}
+
+/** Distinct ranges (by start and end), at most two, as the buckets 'a' and 'b' the queries bind. */
+function twoRanges<T extends { start: number; end: number }>(ranges: T[], what: string): Array<T & { bucket: 'a' | 'b' }> {
+  const distinct = [...new Map(ranges.map((r) => [`${r.start}|${r.end}`, r])).values()]
+  if (distinct.length > 2) throw new Error(`a review reads at most two ${what}`)
+  return distinct.map((r, i) => ({ ...r, bucket: i === 0 ? 'a' : 'b' }))
 }
 
 /**
- * The rollup reader (migration 008): every period in three reads whatever the history — months
- * and hours from trends_monthly/trends_hourly, whole weeks from visit_weeks, and from
- * visit_events only the week each cut base ends in (two at most: the bases a year apart).
+ * The rollup reader (migration 008): every period from two reads whatever the history. The
+ * store sums per month and per cut hour range (trends_rollup_reports) and per week
+ * (trends_rollup_visits, with the week a cut base ends in read from visit_events); the periods —
+ * months, years to date, bases cut at an hour — are added up here from a few hundred rows, so
+ * the engine merges each histogram once rather than once per period it falls in.
  */
 export function rollupReader(deps: ReaderDeps, base: ScopeParams, scopeLevel: string, childLevel: string, units: UnitsWanted): PeriodReader {
   const tz = deps.tz
+  // The city has no rows of its own in the rollups: its districts are summed.
+  const [ownLevel, ownUnit] = scopeLevel === 'city' ? ['district', ''] : [scopeLevel, base.scope_code]
   return async (periods) => {
     // Each period as whole months + hours (reports) and whole weeks + a cut week (visits).
     const parts = periods.map((p) => {
@@ -155,70 +231,104 @@ export function rollupReader(deps: ReaderDeps, base: ScopeParams, scopeLevel: st
         cutWeek: lastMonday >= firstDay ? { start: dayStart(lastMonday, tz), end: p.end } : undefined,
       }
     })
-    const hours = parts.filter((x) => x.hoursTo > x.hoursFrom)
-    const reports = (
-      await (
-        await deps.reader.query({
+    // A review has at most two hour ranges and cut weeks: the month before, and the same month a year ago (whose year to date ends with it).
+    const hours = twoRanges(parts.filter((x) => x.hoursTo > x.hoursFrom).map((x) => ({ start: x.hoursFrom, end: x.hoursTo })), 'hour ranges')
+    const weeks = twoRanges(parts.flatMap((x) => (x.cutWeek ? [x.cutWeek] : [])), 'cut weeks')
+    const bucketOf = (ranges: Array<{ start: number; end: number; bucket: string }>, r: { start: number; end: number } | undefined) =>
+      r && r.end > r.start ? ranges.find((x) => x.start === r.start && x.end === r.end)!.bucket : undefined
+    const [ha, hb] = [hours[0] ?? { start: 0, end: 0 }, hours[1] ?? { start: 0, end: 0 }]
+    const [wa, wb] = [weeks[0] ?? { start: 0, end: 0 }, weeks[1] ?? { start: 0, end: 0 }]
+    // Units: categories from units.from, full figures (histograms, visits) from units.histFrom, and every month of a whole period they are wanted for.
+    const unitWhole = parts.filter((x) => x.whole && units.labels.includes(x.label) && x.first <= x.last)
+    const minOf = (xs: string[]) => xs.reduce((a, b) => (b < a ? b : a))
+    const unitFrom = minOf([units.from, units.histFrom, ...unitWhole.map((x) => x.first)])
+    const unitHistFrom = minOf([units.histFrom, ...unitWhole.map((x) => x.first)])
+    const unitDayLo = minOf([`${units.histFrom}-01`, ...parts.filter((x) => x.whole && units.labels.includes(x.label)).map((x) => x.firstDay)])
+    const [reports, visits] = await Promise.all([
+      deps.reader
+        .query({
           query: sql('trends_rollup_reports'),
           query_params: {
+            scope_level: ownLevel,
+            scope_unit: ownUnit,
             level: childLevel,
             parent: base.scope_code,
-            labels: parts.map((x) => x.label),
-            first_months: parts.map((x) => `${x.first}-01`),
-            last_months: parts.map((x) => `${x.last}-01`),
-            hours_from: parts.map((x) => chTime(x.hoursFrom)),
-            hours_to: parts.map((x) => chTime(x.hoursTo)),
-            wholes: parts.map((x) => (x.whole ? 1 : 0)),
-            month_lo: `${parts.map((x) => x.first).sort()[0]!}-01`,
-            month_hi: `${parts.map((x) => x.last).sort().at(-1)!}-01`,
-            ...hourRanges(hours),
-            unit_labels: units.labels,
-            unit_from: `${units.from}-01`,
-            unit_hist_from: `${units.histFrom}-01`,
+            month_lo: `${minOf(parts.map((x) => x.first))}-01`,
+            month_hi: `${parts.map((x) => x.last).reduce((a, b) => (b > a ? b : a))}-01`,
+            unit_from: `${unitFrom}-01`,
+            unit_hist_from: `${unitHistFrom}-01`,
+            hours_a_from: chTime(ha.start),
+            hours_a_to: chTime(ha.end),
+            hours_b_from: chTime(hb.start),
+            hours_b_to: chTime(hb.end),
           },
           format: 'JSONEachRow',
         })
-      ).json<RollupRow>()
-    )
-    const visits = await (
-      await deps.reader.query({
-        query: sql('trends_rollup_visits'),
-        query_params: {
-          scope_level: scopeLevel,
-          level: childLevel,
-          scope_code: base.scope_code,
-          labels: parts.map((x) => x.label),
-          first_days: parts.map((x) => x.firstDay),
-          end_days: parts.map((x) => x.endDay),
-          wholes: parts.map((x) => (x.whole ? 1 : 0)),
-          day_lo: parts.map((x) => x.firstDay).sort()[0]!,
-          day_hi: parts.map((x) => x.endDay).sort().at(-1)!,
-        },
-        format: 'JSONEachRow',
-      })
-    ).json<VisitRow & { label: string }>()
-    // The cut weeks: bases cut at the same instant share theirs (last year's month and its year to date).
-    const weeks = [...new Map(parts.filter((x) => x.cutWeek).map((x) => [`${x.cutWeek!.start}|${x.cutWeek!.end}`, x.cutWeek!])).values()]
-    const cutRows = new Map<string, VisitRow[]>()
-    if (weeks.length > 0) {
-      if (weeks.length > 2) throw new Error('a review has at most two cut weeks')
-      const [a, b] = [weeks[0]!, weeks[1] ?? { start: 0, end: 0 }]
-      const rows = await (
-        await deps.reader.query({
-          query: sql('trends_visits_cut'),
-          query_params: { ...base, start_a: chTime(a.start), end_a: chTime(a.end), start_b: chTime(b.start), end_b: chTime(b.end) },
+        .then((r) => r.json<RollupRow>()),
+      deps.reader
+        .query({
+          query: sql('trends_rollup_visits'),
+          query_params: {
+            scope_level: scopeLevel,
+            level: childLevel,
+            scope_code: base.scope_code,
+            scope_col: base.scope_col,
+            unit_col: base.unit_col,
+            day_lo: minOf(parts.map((x) => x.firstDay)),
+            day_hi: parts.map((x) => x.endDay).reduce((a, b) => (b > a ? b : a)),
+            unit_day_lo: unitDayLo,
+            start_a: chTime(wa.start),
+            end_a: chTime(wa.end),
+            start_b: chTime(wb.start),
+            end_b: chTime(wb.end),
+          },
           format: 'JSONEachRow',
         })
-      ).json<VisitRow & { label: string }>()
-      weeks.forEach((w, i) => cutRows.set(`${w.start}|${w.end}`, rows.filter((r) => r.label === (i === 0 ? 'a' : 'b'))))
+        .then((r) => r.json<RollupVisitRow>()),
+    ])
+    const scopeMonths = new Map(reports.filter((r) => r.part === 's').map((r) => [r.bucket, r]))
+    const unitMonths = reports.filter((r) => r.part === 'u')
+    const unitHours = groupBy(
+      reports.filter((r) => r.part === 'h'),
+      (r) => r.bucket,
+    )
+    const weekRows = visits.filter((v) => v.part === 'w')
+    const cutRows = groupBy(
+      visits.filter((v) => v.part === 'c'),
+      (v) => v.bucket,
+    )
+    const visitRows = (rows: RollupVisitRow[], month: (r: RollupVisitRow) => string): VisitRow[] => {
+      const sums = new Map<string, VisitRow>()
+      for (const r of rows) {
+        const key = `${month(r)}|${r.unit}`
+        const v = sums.get(key)
+        if (v) v.household_weeks = Number(v.household_weeks) + Number(r.household_weeks)
+        else sums.set(key, { month: month(r), unit: r.unit, household_weeks: Number(r.household_weeks) })
+      }
+      return [...sums.values()]
     }
     const out = new Map<string, PeriodRows>()
     for (const x of parts) {
-      const whole = visits.filter((v) => v.label === x.label)
-      out.set(x.label, {
-        reports: reports.filter((r) => r.label === x.label).map(fromRollup),
-        visits: x.cutWeek ? addVisits(whole, cutRows.get(`${x.cutWeek.start}|${x.cutWeek.end}`) ?? []) : whole,
-      })
+      const forUnits = units.labels.includes(x.label)
+      const inMonths = (m: string) => m >= x.first && m <= x.last
+      const scopeRows = monthsBetween(x.first, x.last).flatMap((m) => scopeMonths.get(m) ?? [])
+      const unitRows = forUnits ? unitMonths.filter((r) => inMonths(r.bucket)) : []
+      // Weeks whose Monday is in the period (a unit's are read from unitDayLo on).
+      const periodWeeks = weekRows.filter((v) => v.bucket >= x.firstDay && v.bucket < x.endDay && (v.unit === '' || forUnits))
+      if (!x.whole) {
+        out.set(x.label, {
+          reports: [...scopeRows, ...unitRows].map((r) => periodRow([r], r.bucket, r.unit)),
+          visits: visitRows(periodWeeks, (v) => v.bucket.slice(0, 7)),
+        })
+        continue
+      }
+      const hourBucket = bucketOf(hours, { start: x.hoursFrom, end: x.hoursTo })
+      const hourRows = hourBucket ? (unitHours.get(hourBucket) ?? []) : []
+      const reportRows = scopeRows.length + hourRows.length > 0 ? [periodRow([...scopeRows, ...hourRows], 'all', '')] : []
+      if (forUnits) for (const [unit, rows] of groupBy([...unitRows, ...hourRows], (r) => r.unit)) reportRows.push(periodRow(rows, 'all', unit))
+      const cutBucket = bucketOf(weeks, x.cutWeek)
+      const cut = (cutBucket ? (cutRows.get(cutBucket) ?? []) : []).filter((v) => v.unit === '' || forUnits)
+      out.set(x.label, { reports: reportRows, visits: visitRows([...periodWeeks, ...cut], () => 'all') })
     }
     return out
   }

@@ -3,7 +3,7 @@
  * periods: every month of the range with the month before it and the same months a year
  * earlier, the year to date and last year's (percentiles over a period are not the average of
  * its months), and for a month under way its bases cut at the same hour. Once the rollup
- * maintainer has folded (server/trends/rollups.ts) they are read from the rollups in three
+ * maintainer has folded (server/trends/rollups.ts) they are read from the rollups in two
  * queries, whatever the history; before, from report_current and visit_events, two queries per
  * period. Slicing into months, units and comparisons is pure (`assemble`), tested without a store.
  */
@@ -207,7 +207,10 @@ export function assemble(input: AssembleInput): Omit<TrendsReport, 'source'> {
   const index = <T extends { month: string; unit: string }>(rows: T[]) => new Map(rows.map((r) => [key(r.month, r.unit), r]))
   const reports = index(input.monthly.reports)
   const visits = index(input.monthly.visits)
-  const at = (month: Month, unit: string, p: Place) => figures(reports.get(key(month, unit)), visits.get(key(month, unit)), p, weeksIn(month, month, input.tz, input.asOf))
+  // Every unit asks for the same few months: count each month's weeks once.
+  const weeks = new Map<Month, number>()
+  const weeksOf = (month: Month) => weeks.get(month) ?? weeks.set(month, weeksIn(month, month, input.tz, input.asOf)).get(month)!
+  const at = (month: Month, unit: string, p: Place) => figures(reports.get(key(month, unit)), visits.get(key(month, unit)), p, weeksOf(month))
 
   const cut = input.partial
   const fromSpan = (sp: SpanRows, unit: string, p: Place) => figures(sp.reports.find((r) => r.unit === unit), sp.visits.find((v) => v.unit === unit), p, sp.weeks)
@@ -224,7 +227,10 @@ export function assemble(input: AssembleInput): Omit<TrendsReport, 'source'> {
   const range = monthsBetween(from, to)
   const units: TrendsUnit[] = registry.children(place.code).map((c) => {
     const totals: Record<string, number> = {}
-    for (const m of range) for (const [cat, n] of Object.entries(at(m, c.code, c).categories)) totals[cat] = (totals[cat] ?? 0) + n
+    for (const m of range) {
+      const row = reports.get(key(m, c.code))
+      if (row) for (const [cat, n] of Object.entries(categoriesOf(row.categories))) totals[cat] = (totals[cat] ?? 0) + n
+    }
     const topCategories = Object.entries(totals)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, 3)

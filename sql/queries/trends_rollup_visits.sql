@@ -1,24 +1,30 @@
--- trends_rollup_visits: trends_visits read from visit_weeks (migration 008), for several periods
--- in one read: period i ({labels}[i]) holds the weeks whose Monday is in {first_days}[i] ≤ week <
--- {end_days}[i], as household-weeks per month of that Monday (or as one row 'all' when
--- {wholes}[i] = 1), for the scope (its own row: a household is counted once however its visits
--- spread over units) and for each child unit. Weeks are whole: a week cut short is read from
--- visit_events (trends_visits_cut) by the caller.
--- Params: scope_level, level (the child level): String; scope_code: String ('' for the city);
---   labels: Array(String); first_days, end_days: Array(Date); wholes: Array(UInt8); day_lo,
---   day_hi: Date (bounds of all periods).
+-- trends_rollup_visits: what a review needs of the visits, whatever the history; server/trends/
+-- readers.ts adds the weeks up into the review's periods. Two parts:
+-- * 'w', the key-population households visited per whole week (visit_weeks, migration 008; the
+--   bucket is its Monday, YYYY-MM-DD) from {day_lo} to before {day_hi}: the scope's own row
+--   (unit ''; a household is counted once however its visits spread over units) and, from
+--   {unit_day_lo}, each child unit's (level {level} under {scope_code});
+-- * 'c', a week cut short, read from visit_events: from its Monday {start_a} to the cut {end_a}
+--   (bucket 'a') and the same for a second base ({start_b}, {end_b}; an empty range when there is
+--   none), for the scope (unit '') and each child unit.
+-- Params: scope_level, level: String; scope_code: String ('' for the city); day_lo, day_hi,
+--   unit_day_lo: Date; start_a, end_a, start_b, end_b: DateTime64(3, 'UTC'); scope_col, unit_col:
+--   Identifier (the scope's and the child level's columns of visit_events). A column an output
+--   alias hides (unit) is named with its table: WHERE sees aliases first.
+SELECT 'w' AS part, toString(week) AS bucket, if(level = {level:String}, visit_weeks.unit, '') AS unit, sum(households) AS household_weeks
+FROM visit_weeks FINAL
+WHERE ((level = {level:String} AND parent = {scope_code:String} AND week >= {unit_day_lo:Date})
+        OR (level = {scope_level:String} AND visit_weeks.unit = {scope_code:String}))
+    AND week >= {day_lo:Date} AND week < {day_hi:Date}
+GROUP BY bucket, unit
+UNION ALL
 SELECT
-    {labels:Array(String)}[i] AS label,
-    if({wholes:Array(UInt8)}[i] = 1, 'all', formatDateTime(week, '%Y-%m')) AS month,
-    u AS unit,
-    sum(households) AS household_weeks
-FROM
-(
-    SELECT week, if(level = {level:String}, unit, '') AS u, households
-    FROM visit_weeks FINAL
-    WHERE ((level = {level:String} AND parent = {scope_code:String}) OR (level = {scope_level:String} AND unit = {scope_code:String}))
-        AND week >= {day_lo:Date} AND week < {day_hi:Date}
-)
-ARRAY JOIN arrayEnumerate({labels:Array(String)}) AS i
-WHERE week >= {first_days:Array(Date)}[i] AND week < {end_days:Array(Date)}[i]
-GROUP BY label, month, unit
+    'c' AS part,
+    if(at >= {start_a:DateTime64(3, 'UTC')} AND at < {end_a:DateTime64(3, 'UTC')}, 'a', 'b') AS bucket,
+    {unit_col:Identifier} AS unit,
+    uniqExact(household) AS household_weeks
+FROM visit_events FINAL
+WHERE ((at >= {start_a:DateTime64(3, 'UTC')} AND at < {end_a:DateTime64(3, 'UTC')})
+        OR (at >= {start_b:DateTime64(3, 'UTC')} AND at < {end_b:DateTime64(3, 'UTC')}))
+    AND notEmpty(groups) AND ({scope_code:String} = '' OR {scope_col:Identifier} = {scope_code:String})
+GROUP BY GROUPING SETS ((bucket), (bucket, unit))

@@ -37,10 +37,10 @@ const ev = (report: string, type: string, at: number, mg: string, extra: Record<
 const reported = (report: string, at: number, mg: string, category = 'clutter') => ev(report, 'reported', at, mg, { category, channel: 'app', reporter_role: 'grid_worker' })
 
 /** The same review from the rollups and from report_current (fresh sources: no cache). */
-async function both(scope = `street:${STREET}`): Promise<{ rollups: TrendsReport; events: TrendsReport }> {
+async function both(scope = `street:${STREET}`, from = addMonths(M0, -13), to = M0): Promise<{ rollups: TrendsReport; events: TrendsReport }> {
   const deps = { reader: app.store.reports, registry: app.registry, sla: () => app.sla.table(), tz: TZ, now: app.now }
-  const rollups = await trendsSource({ ...deps, rollups: app.rollups }).report(scope as never, addMonths(M0, -13), M0)
-  const events = await trendsSource(deps).report(scope as never, addMonths(M0, -13), M0)
+  const rollups = await trendsSource({ ...deps, rollups: app.rollups }).report(scope as never, from, to)
+  const events = await trendsSource(deps).report(scope as never, from, to)
   return { rollups, events }
 }
 
@@ -94,6 +94,11 @@ beforeAll(async () => {
     ev('R2', 'closed', m1 + 4 * DAY + HOUR, mgs[1]!),
     // R3: reported this month, rejected later (below).
     reported('R3', m0 + HOUR, mgs[2]!, 'sanitation'),
+    // The month before last, for the units' month before when last month is reviewed on its own.
+    ...Array.from({ length: 4 }, (_, i) => {
+      const at = monthStart(addMonths(M0, -2), TZ) + (i + 2) * DAY
+      return [reported(`P${i}`, at, mgs[i]!, 'sanitation'), ev(`P${i}`, 'verified', at + (10 + i) * 60_000, mgs[i]!), ev(`P${i}`, 'resolved', at + (3 + i) * HOUR, mgs[i]!)]
+    }).flat(),
     // Some volume for the percentiles, in both months and a year ago.
     ...Array.from({ length: 30 }, (_, i) => {
       const at = (i % 3 === 0 ? m0 : i % 3 === 1 ? m1 : monthStart(addMonths(M0, -12), TZ)) + (i % 10) * HOUR + 60_000
@@ -113,6 +118,17 @@ describe('the review rollups', () => {
     expect(app.rollups.ready()).toBe(true)
     expectReportsAgree(await both())
     expectReportsAgree(await both('city'))
+  })
+
+  it('equal it for past months too: whole bases, and a month reviewed on its own (its units’ month before)', async () => {
+    for (const scope of [`street:${STREET}`, 'city']) {
+      const single = await both(scope, M1, M1)
+      expectReportsAgree(single)
+      expect(single.rollups.through).toBe(undefined)
+      // The units' month before is the month before last, outside the range: read all the same.
+      expect(single.rollups.units.some((u) => u.previous.reported > 0 && u.previous.resolveP50 !== undefined)).toBe(true)
+      expectReportsAgree(await both(scope, addMonths(M0, -12), M1))
+    }
   })
 
   it('follow reports already folded: a late reported event, a reopening resolved next month, a rejection', async () => {
