@@ -33,7 +33,6 @@ export type QueryName =
   | 'trends_fold_visit_weeks'
   | 'trends_rollup_reports'
   | 'trends_rollup_visits'
-  | 'trends_visits_cut'
   | 'console_format'
   | 'console_schema'
   | 'console_history'
