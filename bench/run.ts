@@ -4,6 +4,9 @@
  *  - the live tick (all scopes) compute time;
  *  - freshness: 2xx → a Socket.IO client sees today.reported change.
  * Prints a Markdown table; `--write` also replaces the figures section of BENCHMARKS.md.
+ * `--scale=10000000,100000000` then runs bench/scale.ts at each size in turn (history synthesised
+ * in SQL: trends, the hub's load and ticks, walls of 50/500/2,000 sockets) as part of the same
+ * run, and with `--write` replaces BENCHMARKS.md's scale section with what they print.
  * `--quick` uses fewer rows. Figures are printed, never asserted.
  */
 import fs from 'node:fs'
@@ -27,6 +30,7 @@ import { measurePush } from './walls.ts'
 
 const quick = process.argv.includes('--quick')
 const write = process.argv.includes('--write')
+const SCALES = (process.argv.find((a) => a.startsWith('--scale='))?.slice('--scale='.length) ?? '').split(',').filter(Boolean).map(Number)
 const ROWS = quick ? 50_000 : 200_000
 const CHUNK = 10_000
 const SENDERS = 4
@@ -260,14 +264,38 @@ async function main() {
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`
   const report = `Machine: ${machine}. Command: \`npm run bench${quick ? ' -- --quick' : ''}\`.\n\n${table}\n`
   console.log(report)
-  if (write) {
+  // Written as each part ends: a scale run that fails late keeps what came before.
+  const save = (name: string, body: string) => {
+    if (!write) return
     const file = path.resolve('BENCHMARKS.md')
-    const text = fs.readFileSync(file, 'utf8')
-    const start = '<!-- bench:start -->'
-    const end = '<!-- bench:end -->'
-    fs.writeFileSync(file, text.replace(new RegExp(`${start}[\\s\\S]*${end}`), `${start}\n${report}${end}`))
-    console.log(`written to ${file}`)
+    const start = `<!-- ${name}:start -->`
+    const end = `<!-- ${name}:end -->`
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(new RegExp(`${start}[\\s\\S]*${end}`), `${start}\n${body}${end}`))
+    console.log(`written to ${file} (${name})`)
   }
+  save('bench', report)
+  const scales: string[] = []
+  for (const n of SCALES) {
+    scales.push(await scaleRun(n))
+    save('scale', `Machine: ${machine}. Command: \`npm run bench -- --write --scale=${SCALES.join(',')}\` (bench/scale.ts at each size, after the table above, in the same run).\n\n${scales.join('\n')}`)
+  }
+}
+
+/** bench/scale.ts at `n` events in a process of its own (a fresh engine); its printed lines as Markdown. */
+async function scaleRun(n: number): Promise<string> {
+  const { spawn } = await import('node:child_process')
+  // The report_current path takes minutes past tens of millions (and serves only until the first fold).
+  const args = ['--import', 'tsx', 'bench/scale.ts', String(n), ...(n > 20_000_000 ? ['--skip-events'] : [])]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+    process.stdout.write(d)
+  })
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  if (code !== 0) throw new Error(`bench/scale.ts ${n} exited with ${code}`)
+  const lines = out.trim().split('\n').filter((l) => l.trim() !== '')
+  return `**${fmt(n)} events** (\`${args.slice(2).join(' ')}\`):\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`
 }
 
 // If the event loop ever empties before the bench is done, a promise was left unsettled: say so
