@@ -64,37 +64,41 @@ const t0 = performance.now()
 for (let off = 0; off < N; off += CHUNK) await synth(off, Math.min(CHUNK, N - off), N)
 console.log(`synthesised ${N.toLocaleString('en')} events (${(N / 4).toLocaleString('en')} reports, 24 months) in ${ms(t0)}`)
 
+// --hub-only: the live side alone (no fold, no trends): the hub's rows in minutes at 100M.
+const hubOnly = process.argv.includes('--hub-only')
 let t = performance.now()
-await gp.rollups.fold()
-console.log(`review rollups, fold of the whole history: ${ms(t)}`)
-// 10,000 more events (ids after the history's: new reports), the newest of all.
-await synth(N, 10_000, N + 10_000)
-t = performance.now()
-await gp.rollups.fold()
-console.log(`review rollups, a pass after 10,000 more events: ${ms(t)}`)
-const sizes = await (
-  await gp.store.admin.query({ query: "SELECT table, sum(rows) AS rows, count() AS parts FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('trends_contrib', 'trends_monthly', 'trends_hourly') GROUP BY table ORDER BY table", format: 'JSONEachRow' })
-).json<{ table: string; rows: string; parts: string }>()
-console.log(`review rollups, rows (parts): ${sizes.map((r) => `${r.table} ${Number(r.rows).toLocaleString('en')} (${r.parts})`).join(', ')}`)
+if (!hubOnly) {
+  await gp.rollups.fold()
+  console.log(`review rollups, fold of the whole history: ${ms(t)}`)
+  // 10,000 more events (ids after the history's: new reports), the newest of all.
+  await synth(N, 10_000, N + 10_000)
+  t = performance.now()
+  await gp.rollups.fold()
+  console.log(`review rollups, a pass after 10,000 more events: ${ms(t)}`)
+  const sizes = await (
+    await gp.store.admin.query({ query: "SELECT table, sum(rows) AS rows, count() AS parts FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('trends_contrib', 'trends_monthly', 'trends_hourly') GROUP BY table ORDER BY table", format: 'JSONEachRow' })
+  ).json<{ table: string; rows: string; parts: string }>()
+  console.log(`review rollups, rows (parts): ${sizes.map((r) => `${r.table} ${Number(r.rows).toLocaleString('en')} (${r.parts})`).join(', ')}`)
 
-for (const scope of ['city', 'street:qingbaijiang.dawan'] as const) {
-  // --skip-events: not the report_current path (minutes at 100M, and it only serves until the first fold).
-  const paths = process.argv.includes('--skip-events') ? ([['rollups', gp.rollups]] as const) : ([['rollups', gp.rollups], ['report_current', undefined]] as const)
-  for (const [label, rollups] of paths) {
-    const runs: string[] = []
-    // report_current takes seconds to a minute at this scale: fewer runs of it.
-    for (let i = 0; i < (rollups ? 5 : 2); i++) {
-      const src = trendsSource({ reader: gp.store.reports, rollups, registry: gp.registry, sla: () => slaTable(), tz: 'Asia/Shanghai' })
-      const t = performance.now()
-      await src.report(scope, addMonths(src.currentMonth(), -11), src.currentMonth())
-      runs.push(ms(t))
+  for (const scope of ['city', 'street:qingbaijiang.dawan'] as const) {
+    // --skip-events: not the report_current path (minutes at 100M, and it only serves until the first fold).
+    const paths = process.argv.includes('--skip-events') ? ([['rollups', gp.rollups]] as const) : ([['rollups', gp.rollups], ['report_current', undefined]] as const)
+    for (const [label, rollups] of paths) {
+      const runs: string[] = []
+      // report_current takes seconds to a minute at this scale: fewer runs of it.
+      for (let i = 0; i < (rollups ? 5 : 2); i++) {
+        const src = trendsSource({ reader: gp.store.reports, rollups, registry: gp.registry, sla: () => slaTable(), tz: 'Asia/Shanghai' })
+        const t = performance.now()
+        await src.report(scope, addMonths(src.currentMonth(), -11), src.currentMonth())
+        runs.push(ms(t))
+      }
+      console.log(`monthly trends, 12 months, ${scope}, from ${label}: ${runs.join(', ')} (first run cold)`)
     }
-    console.log(`monthly trends, 12 months, ${scope}, from ${label}: ${runs.join(', ')} (first run cold)`)
-  }
+}
 }
 t = performance.now()
 await gp.hub.reload()
-console.log(`live hub full load: ${ms(t)} (${gp.hub.stats.reportsInMemory.toLocaleString('en')} reports in memory)`)
+console.log(`live hub full load: ${ms(t)} (${gp.hub.stats.lastFullLoadRows.toLocaleString('en')} reports read, ${gp.hub.stats.reportsInMemory.toLocaleString('en')} in memory)`)
 const ticks: string[] = []
 for (let i = 0; i < 5; i++) {
   t = performance.now()

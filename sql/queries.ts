@@ -40,6 +40,7 @@ export type QueryName =
   | 'console_saved_one'
   | 'console_kill'
   | 'rollup_state'
+  | 'distributed_tables'
   | 'report_count'
   | 'rollup_check'
 

@@ -119,7 +119,7 @@ export class LiveHub {
   private lastSyncAsk = 0
   private syncWaiters: Array<() => void> = []
   /** For `npm run bench` (and /metrics later): computes done, ticks skipped while one ran. */
-  readonly stats = { computes: 0, skippedTicks: 0, fullLoads: 0, lastFullLoadMs: 0, lastComputeMs: 0, lastWindowsMs: 0, reportsInMemory: 0, ticksApplied: 0, syncs: 0, lastTick: { asOf: 0, pushFrom: 0 } }
+  readonly stats = { computes: 0, skippedTicks: 0, fullLoads: 0, lastFullLoadMs: 0, lastFullLoadRows: 0, lastComputeMs: 0, lastWindowsMs: 0, reportsInMemory: 0, ticksApplied: 0, syncs: 0, lastTick: { asOf: 0, pushFrom: 0 } }
 
   constructor(private readonly opts: LiveHubOptions) {
     this.now = opts.now ?? Date.now
@@ -465,6 +465,7 @@ export class LiveHub {
       const through = await settledThrough()
       const rows = await (await reader.query({ query: sql('live_reports'), query_params: { since: chTime(ydayStart) }, format: 'JSONCompactEachRow' })).json<LiveReportRow>()
       this.reports.replace(rows.map(fromRow))
+      this.stats.lastFullLoadRows = rows.length
       this.watermark = through
       this.lastFullLoad = now
       this.stats.fullLoads++

@@ -163,9 +163,12 @@ export class TrendsRollups {
         await client.insert({ table: 'rollup_state', values: [{ name: 'trends', through: chTime(0), tz, sla: '', version: version++ }], format: 'JSONEachRow' })
         if (this.deps.lease) await new Promise((r) => setTimeout(r, (this.deps.everyMs ?? FOLD_MS) + 2_000))
       }
+      const distributed = await this.distributedTables()
       for (const t of TABLES) {
         mine()
-        await client.command({ query: `TRUNCATE TABLE ${t}` })
+        // On a cluster (sql/cluster/schema.sql) TRUNCATE of a Distributed table does nothing: empty
+        // the shards' local tables. Names come from TABLES, never from input.
+        await client.command({ query: distributed.has(t) ? `TRUNCATE TABLE ${t}_local ON CLUSTER '{cluster}'` : `TRUNCATE TABLE ${t}` })
       }
     }
     const clock = Number((await (await client.query({ query: sql('store_now'), format: 'JSONEachRow' })).json<{ now: string | number }>())[0]!.now)
@@ -214,6 +217,12 @@ export class TrendsRollups {
     }
     this.foldedSla = slaKey
     this.isReady = true
+  }
+
+  /** Which of the rollup tables are Distributed (a store built from the cluster schema). */
+  private async distributedTables(): Promise<Set<string>> {
+    const rs = await this.deps.client.query({ query: sql('distributed_tables'), query_params: { names: [...TABLES] }, format: 'JSONEachRow' })
+    return new Set((await rs.json<{ name: string }>()).map((r) => r.name))
   }
 
   /** Reads what the maintaining replica folded through, and under which time zone and SLA. */

@@ -726,7 +726,7 @@ AS SELECT
     toUnixTimestamp64Milli(reopened_at) AS reopened_at,
     toUnixTimestamp64Milli(rejected_at) AS rejected_at,
     is_open,
-    last_at AS last_time
+    report_current.last_at AS last_time
 FROM report_current;
 
 -- ----------------------------------------------------------------------------------------------
@@ -743,4 +743,5 @@ INSERT INTO schema_migrations (version, name, checksum) VALUES
     (6, 'live_report_state', '5ef349fc5a6a0fb8a3c9bf85e3078f254f22ca08ee9db180957133d43e056b0a'),
     (7, 'place_boundaries', '634c8bdc55a4593a33f5ba9caafdda24795f49f354e616c661d82cbee071c39e'),
     (8, 'trends_rollups', 'ba5cd2dd542fb45987445205286d66de311b12e3f06846d5501b44b0909b24ee'),
-    (9, 'sql_console', '1b884202a249003ed757d4ff8337bef951e5b0566d49d58a5f60e12a1c0a35c0');
+    (9, 'sql_console', '1b884202a249003ed757d4ff8337bef951e5b0566d49d58a5f60e12a1c0a35c0'),
+    (10, 'live_report_state_last_time', '0e24a9efe204f5576ee745e2647b6c48e04a80db1ad37f2adb760dbe09475787');

@@ -218,6 +218,8 @@ describe('ingest → store → live wall', () => {
     await city.waitFor((s) => s.today.reported === before + 1)
     expect(app.hub.stats.fullLoads).toBeGreaterThan(loads)
     expect(app.hub.stats.reportsInMemory).toBeLessThan(100_000)
+    // Read from the store already filtered (migration 010), not all read and then dropped.
+    expect(app.hub.stats.lastFullLoadRows).toBeLessThan(100_000)
     city.socket.close()
   })
 
