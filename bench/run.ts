@@ -31,6 +31,7 @@ import { measurePush } from './walls.ts'
 const quick = process.argv.includes('--quick')
 const write = process.argv.includes('--write')
 const SCALES = (process.argv.find((a) => a.startsWith('--scale='))?.slice('--scale='.length) ?? '').split(',').filter(Boolean).map(Number)
+for (const n of SCALES) if (!Number.isSafeInteger(n) || n <= 0) throw new Error('--scale takes event counts, e.g. --scale=10000000,100000000')
 const ROWS = quick ? 50_000 : 200_000
 const CHUNK = 10_000
 const SENDERS = 4
@@ -292,7 +293,8 @@ async function scaleRun(n: number): Promise<string> {
     out += d.toString()
     process.stdout.write(d)
   })
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  // 'close', not 'exit': the child's last lines may still be in the pipe when it exits.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
   if (code !== 0) throw new Error(`bench/scale.ts ${n} exited with ${code}`)
   const lines = out.trim().split('\n').filter((l) => l.trim() !== '')
   return `**${fmt(n)} events** (\`${args.slice(2).join(' ')}\`):\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`

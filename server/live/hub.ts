@@ -467,13 +467,14 @@ export class LiveHub {
       this.reports.replace(rows.map(fromRow))
       this.stats.lastFullLoadRows = rows.length
       this.watermark = through
+      // Cleared only once a full load succeeded: a failed one is tried again at the next compute.
+      this.fullLoadDue = false
       this.lastFullLoad = now
       this.stats.fullLoads++
       this.stats.lastFullLoadMs = performance.now() - started
     }
     const since = this.watermark
     if (since === undefined || this.fullLoadDue || now - this.lastFullLoad > FULL_RELOAD_MS) {
-      this.fullLoadDue = false
       await fullLoad()
     } else {
       const through = await settledThrough()

@@ -94,7 +94,11 @@ export class TrendsRollups {
     const now = !this.deps.lease || this.deps.lease.held()
     // Taking the lease (again): check the sums at the first pass, as at a start. If two replicas
     // ever folded at once (Redis lost its keys), that pass finds it and folds from the start.
-    if (now && !this.wasMaintaining) this.checked = false
+    if (now && !this.wasMaintaining) {
+      this.checked = false
+      // Until a pass of its own completes, what the maintainer last wrote says whether to read.
+      this.isReady = false
+    }
     this.wasMaintaining = now
     return now
   }
@@ -160,8 +164,9 @@ export class TrendsRollups {
       // Replicas that watch this state read the events until the fold completes: they look every
       // FOLD_MS, so the tables are emptied only once they all have seen it.
       if (state) {
+        mine()
         await client.insert({ table: 'rollup_state', values: [{ name: 'trends', through: chTime(0), tz, sla: '', version: version++ }], format: 'JSONEachRow' })
-        if (this.deps.lease) await new Promise((r) => setTimeout(r, (this.deps.everyMs ?? FOLD_MS) + 2_000))
+        if (this.deps.lease) await this.pause(2 * (this.deps.everyMs ?? FOLD_MS))
       }
       const distributed = await this.distributedTables()
       for (const t of TABLES) {
@@ -217,6 +222,13 @@ export class TrendsRollups {
     }
     this.foldedSla = slaKey
     this.isReady = true
+  }
+
+  /** Waits `ms`, ending early (with an error: the pass stops) when the maintainer is stopped. */
+  private async pause(ms: number): Promise<void> {
+    const until = Date.now() + ms
+    while (Date.now() < until && !this.stopped) await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now())))
+    if (this.stopped) throw new Error('stopping')
   }
 
   /** Which of the rollup tables are Distributed (a store built from the cluster schema). */

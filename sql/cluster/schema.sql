@@ -744,4 +744,4 @@ INSERT INTO schema_migrations (version, name, checksum) VALUES
     (7, 'place_boundaries', '634c8bdc55a4593a33f5ba9caafdda24795f49f354e616c661d82cbee071c39e'),
     (8, 'trends_rollups', 'ba5cd2dd542fb45987445205286d66de311b12e3f06846d5501b44b0909b24ee'),
     (9, 'sql_console', '1b884202a249003ed757d4ff8337bef951e5b0566d49d58a5f60e12a1c0a35c0'),
-    (10, 'live_report_state_last_time', '0e24a9efe204f5576ee745e2647b6c48e04a80db1ad37f2adb760dbe09475787');
+    (10, 'live_report_state_last_time', 'eb0bb96ef15215f316559bd3cb5cf8d3467d80d4f0157f5d6e7962ef0f0744ea');

@@ -5,7 +5,8 @@
 -- (`is_open OR last_time >= {since}`) compared a number of ms with an instant and kept every
 -- report: each full load read the whole history (17 s at 10M stored events; at 100M, an answer
 -- over Node's 4 GB buffer limit) and then dropped all but the open and recent ones in memory.
--- Qualified with its table, the column is report_current's DateTime64 again.
+-- Qualified with its table, the column is report_current's DateTime64 again. (A saved console
+-- query that compared last_time with a number of ms must compare it with an instant now.)
 -- Cost: none; a view stores nothing.
 
 CREATE OR REPLACE VIEW live_report_state AS
