@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { demoRegistry } from '../ingest/registry/demo.ts'
-import { startChild, type Child } from '../tests/support/processes.ts'
+import { metric, startChild, type Child } from '../tests/support/processes.ts'
 import { startRedis } from '../tests/support/redis.ts'
 import { connectWalls, loadBodies, pct, sendPaced, wallScopes } from './walls.ts'
 
@@ -42,7 +42,7 @@ try {
   })
   children.push(...(await Promise.all([dirs[1]!, dirs[2]!].map((d) => startChild('server/main.ts', env(d), /(http:\/\/localhost:\d+)\//, 120_000)))))
   const replicas = children.slice(1)
-  const leading = async (c: Child) => /^gridpulse_live_leading 1$/m.test(await (await fetch(`${c.url}/metrics`)).text())
+  const leading = async (c: Child) => (await metric(c.url, 'gridpulse_live_leading')) === 1
   let leader: Child | undefined
   for (let i = 0; i < 100 && !leader; i++) {
     for (const c of replicas) if (await leading(c)) leader = c
@@ -63,8 +63,7 @@ try {
   console.log(`two replicas on Redis and \`npm run store\`, ${r(SOCKETS)} walls (half on each), ingest through the computing replica at ${r(sent)} events/s for ${SECONDS} s:`)
   console.log(`  tick start → wall, on the computing replica: p50 ${r(pct(lat(a), 50))} ms, p99 ${r(pct(lat(a), 99))} ms (${r(a.patches)} patches, ${a.gaps} gaps)`)
   console.log(`  tick start → wall, on the applying replica:  p50 ${r(pct(lat(b), 50))} ms, p99 ${r(pct(lat(b), 99))} ms (${r(b.patches)} patches, ${b.gaps} gaps)`)
-  const metric = async (c: Child, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${c.url}/metrics`)).text())?.[1])
-  console.log(`  computes: ${r(await metric(leader, 'gridpulse_live_computes'))} on the computing replica, ${r(await metric(follower, 'gridpulse_live_computes'))} on the other (ticks applied there: ${r(await metric(follower, 'gridpulse_live_ticks_applied'))})`)
+  console.log(`  computes: ${r(await metric(leader.url, 'gridpulse_live_computes'))} on the computing replica, ${r(await metric(follower.url, 'gridpulse_live_computes'))} on the other (ticks applied there: ${r(await metric(follower.url, 'gridpulse_live_ticks_applied'))})`)
 
   // Failover: the follower's walls wait for a tick computed by the survivor.
   await onFollower.measure()

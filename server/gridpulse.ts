@@ -120,7 +120,7 @@ async function startOn(store: Store, cluster: Cluster | undefined, config: Confi
   registerHubMetrics(metrics, hub)
   // GRIDPULSE_ROLLUPS=0: never fold here, read what the maintainer folds. Scaled out, the
   // holder of the rollup lease folds.
-  const rollupLease = !config.rollups ? { held: () => false } : cluster?.rollups
+  const rollupLease = !config.rollups ? { held: () => false, term: 0 } : cluster?.rollups
   const rollups = new TrendsRollups({ client: store.rollups, tz: config.tz, sla: () => sla.table(), lease: rollupLease, log })
   registerRollupMetrics(metrics, rollups)
   ingest.onTicker((items) => hub.onTicker(items))

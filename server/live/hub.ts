@@ -189,9 +189,8 @@ export class LiveHub {
     } else if (msg.term === this.followed.term && msg.n === this.followed.n + 1) {
       for (const [scope, patch] of msg.patches) {
         const prev = this.cache.get(scope)
-        if (!prev) continue
-        const { seq: _seq, ...prevData } = prev
-        this.publish(scope, applyMergePatch(prevData, patch))
+        // The leader's patch as it is: diffing again here would only find it once more.
+        if (prev) this.push(scope, applyMergePatch(prev, patch) as Omit<LiveSnapshot, 'seq'>, prev.seq + 1, patch)
       }
       this.followed.n = msg.n
     } else {
@@ -550,13 +549,17 @@ export class LiveHub {
     const { seq: _seq, ...prevData } = prev
     const patch = diff(prevData, snap)
     if (Object.keys(patch).length === 0) return undefined
-    const seq = prev.seq + 1
+    this.push(scope, snap, prev.seq + 1, patch)
+    return patch
+  }
+
+  /** Caches a scope's next snapshot and sends its patch to the scope's room on this replica. */
+  private push(scope: Scope, snap: Omit<LiveSnapshot, 'seq'>, seq: number, patch: Record<string, unknown>): void {
     this.cache.set(scope, { ...snap, seq })
     const room = `scope:${scope}`
     if (this.nsp && (this.nsp.adapter.rooms.get(room)?.size ?? 0) > 0) {
       this.nsp.local.to(room).emit('live:patch', { scope, seq, patch: { ...patch, seq } })
     }
-    return patch
   }
 
   private tickerItem(registry: Registry, r: Omit<TickerSource, 'event_id'>): TickerEntry {

@@ -50,7 +50,7 @@ export interface RollupsDeps {
    * Scaled out (REDIS_URL): fold only while this lease is held; otherwise watch the maintainer's
    * state to know when the rollups can be read. Without it this process is the one maintainer.
    */
-  lease?: { held(): boolean }
+  lease?: { held(): boolean; readonly term: number }
 }
 
 export interface RollupStats {
@@ -65,15 +65,20 @@ export interface RollupStats {
 
 export class TrendsRollups {
   readonly stats: RollupStats = { passes: 0, fullFolds: 0, lastPassMs: 0, lastFullFoldMs: 0, through: 0, failures: 0 }
-  private isReady = false
+  /** The lease term (0 without a lease) whose pass last completed; undefined while none has. */
+  private readyTerm: number | undefined
   /** The SLA table (JSON) of the last completed pass. */
   private foldedSla = ''
   /** The passes, one after another. */
   private chain: Promise<void> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
   private stopped = false
-  private checked = false
-  private wasMaintaining = false
+  /**
+   * The term whose first pass checked the sums against the contributions. Checked again at every
+   * taking of the lease: if two replicas ever folded at once (Redis lost its keys), that pass
+   * finds it and folds from the start.
+   */
+  private checkedTerm: number | undefined
   /** Not maintaining: the state the maintainer last wrote (tz, SLA JSON, through). */
   private watched: { tz: string; sla: string; through: number } | undefined
 
@@ -82,7 +87,7 @@ export class TrendsRollups {
   /** True once a pass has completed under the current time zone and SLA table. */
   ready(): boolean {
     const sla = JSON.stringify(this.deps.sla())
-    if (this.maintaining() && this.isReady) return sla === this.foldedSla
+    if (this.maintaining() && this.readyTerm === this.term()) return sla === this.foldedSla
     // Watching, or just took the lease and its first pass is still to complete: what the
     // maintainer last wrote (the tables hold that until this process's first pass changes them).
     const w = this.watched
@@ -91,16 +96,11 @@ export class TrendsRollups {
 
   /** This process folds (the one maintainer, or the holder of the lease). */
   maintaining(): boolean {
-    const now = !this.deps.lease || this.deps.lease.held()
-    // Taking the lease (again): check the sums at the first pass, as at a start. If two replicas
-    // ever folded at once (Redis lost its keys), that pass finds it and folds from the start.
-    if (now && !this.wasMaintaining) {
-      this.checked = false
-      // Until a pass of its own completes, what the maintainer last wrote says whether to read.
-      this.isReady = false
-    }
-    this.wasMaintaining = now
-    return now
+    return !this.deps.lease || this.deps.lease.held()
+  }
+
+  private term(): number {
+    return this.deps.lease?.term ?? 0
   }
 
   /** Folds now and then every FOLD_MS, one pass at a time, until stop(). */
@@ -152,13 +152,14 @@ export class TrendsRollups {
     )[0]
     // Once per process: the sums must hold what the contributions say (a crash between a
     // contribution and its views' writes would leave them short); if not, fold again from the start.
-    const unsound = !this.checked && !!state && !(await this.consistent())
-    this.checked = true
+    const term = this.term()
+    const unsound = this.checkedTerm !== term && !!state && !(await this.consistent())
+    this.checkedTerm = term
     if (unsound) this.deps.log.warn('the review rollups disagree with their contributions; they are folded again from the start')
     const full = !state || state.tz !== tz || state.sla !== slaKey || unsound
     let version = Number(state?.version ?? 0) + 1
     if (full) {
-      this.isReady = false
+      this.readyTerm = undefined
       this.watched = undefined
       if (state) this.deps.log.info('the review rollups are folded again from the start', { reason: state.tz !== tz ? 'time zone changed' : 'SLA changed' })
       // Replicas that watch this state read the events until the fold completes: they look every
@@ -221,7 +222,7 @@ export class TrendsRollups {
       this.deps.log.info('review rollups folded from the start', { ms: Math.round(this.stats.lastPassMs), reports: n, chunks })
     }
     this.foldedSla = slaKey
-    this.isReady = true
+    this.readyTerm = term
   }
 
   /** Waits `ms`, ending early (with an error: the pass stops) when the maintainer is stopped. */
@@ -239,7 +240,6 @@ export class TrendsRollups {
 
   /** Reads what the maintaining replica folded through, and under which time zone and SLA. */
   private async watch(): Promise<void> {
-    this.isReady = false
     try {
       const rows = await (await this.deps.client.query({ query: sql('rollup_state'), format: 'JSONEachRow' })).json<{ through: string | number; tz: string; sla: string }>()
       const row = rows[0]

@@ -6,6 +6,13 @@
 # GridPulse sets the limits and the scope filter per query), and cannot grow its own limits.
 # Grants on tables that do not exist yet are kept: GridPulse creates them on its first start.
 set -euo pipefail
+# The open tables: the same list as CONSOLE_TABLES in server/console/guard.ts. Each also with its
+# _local twin: on a cluster (sql/cluster/schema.sql) an open table is Distributed over <table>_local,
+# which a query through it reads with the same user's grants (a grant on a missing table is kept).
+GRANTS=""
+for t in report_events report_state report_current live_report_state visit_events places place_boundaries trends_monthly trends_hourly visit_weeks; do
+  GRANTS+="GRANT SELECT ON ${CLICKHOUSE_DB}.${t} TO gridpulse_analyst; GRANT SELECT ON ${CLICKHOUSE_DB}.${t}_local TO gridpulse_analyst;"$'\n'
+done
 clickhouse client --user "${CLICKHOUSE_USER}" --password "${CLICKHOUSE_PASSWORD}" --multiquery <<SQL
 CREATE USER IF NOT EXISTS gridpulse_analyst IDENTIFIED WITH sha256_password BY '${CLICKHOUSE_ANALYST_PASSWORD}'
     SETTINGS readonly = 2,
@@ -13,22 +20,5 @@ CREATE USER IF NOT EXISTS gridpulse_analyst IDENTIFIED WITH sha256_password BY '
         max_memory_usage = 4000000000 MAX 4000000000,
         max_rows_to_read = 2000000000 MAX 2000000000,
         max_result_rows = 100001 MAX 100001;
-GRANT SELECT ON ${CLICKHOUSE_DB}.report_events TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.report_state TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.report_current TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.live_report_state TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.visit_events TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.places TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.place_boundaries TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.trends_monthly TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.trends_hourly TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.visit_weeks TO gridpulse_analyst;
--- On a cluster (sql/cluster/schema.sql) the open tables are Distributed over <table>_local, which a
--- query through them reads with the same user's grants.
-GRANT SELECT ON ${CLICKHOUSE_DB}.report_events_local TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.report_state_local TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.visit_events_local TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.trends_monthly_local TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.trends_hourly_local TO gridpulse_analyst;
-GRANT SELECT ON ${CLICKHOUSE_DB}.visit_weeks_local TO gridpulse_analyst;
+${GRANTS}
 SQL

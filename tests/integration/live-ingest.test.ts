@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { localParts } from '../../server/live/localTime.ts'
+import { chTime } from '../../sql/queries.ts'
 import { DISPLAY_TOKEN, liveClient, startTestApp, subscribeOnce, type TestApp } from '../support/app.ts'
 
 let app: TestApp
@@ -18,6 +19,16 @@ const nextId = (p: string) => `${p}-${process.pid}-${++seq}`
 function reported(microGrid: string, over: Record<string, unknown> = {}) {
   const reportId = nextId('R')
   return { event_id: `${reportId}-reported`, report_id: reportId, type: 'reported', at: iso(app.now() - 1000), micro_grid: microGrid, category: 'flying_wire_charging', channel: 'wechat', reporter_role: 'mobile_worker', ...over }
+}
+
+/** A report made a minute ago in Dawan, written straight into the store (not through ingest). */
+async function storeBehindIngest(prefix: string, source: string): Promise<void> {
+  const id = nextId(prefix)
+  await app.store.admin.insert({
+    table: 'report_events',
+    values: [{ event_id: id, report_id: id, type: 'reported', at: chTime(app.now() - 60_000), received_at: chTime(Date.now()), ...app.registry().microGridPath(dawanMicroGrid)!, category: 'clutter', channel: '', reporter_role: '', severity: 0, department: '', note: '', source }],
+    format: 'JSONEachRow',
+  })
 }
 
 beforeAll(async () => {
@@ -181,15 +192,9 @@ describe('ingest → store → live wall', () => {
     await app.settle()
     const city = await liveClient(app.url, 'city')
     const before = city.current().today.reported
-    const path = app.registry().microGridPath(dawanMicroGrid)!
-    const id = nextId('W')
     // Straight into the store: this app's ingest never sees it. (Another process sharing a store
     // is only possible with a server: tests/integration/replicas.test.ts covers that path.)
-    await app.store.admin.insert({
-      table: 'report_events',
-      values: [{ event_id: id, report_id: id, type: 'reported', at: iso(app.now() - 60_000).replace('T', ' ').replace('Z', ''), received_at: iso(Date.now()).replace('T', ' ').replace('Z', ''), ...path, category: 'clutter', channel: '', reporter_role: '', severity: 0, department: '', note: '', source: 'elsewhere' }],
-      format: 'JSONEachRow',
-    })
+    await storeBehindIngest('W', 'elsewhere')
     await city.waitFor((s) => s.today.reported === before + 1)
     city.socket.close()
   })
@@ -209,12 +214,7 @@ describe('ingest → store → live wall', () => {
         FROM numbers(240000)`,
       query_params: { mg: path.micro_grid, grid: path.grid, community: path.community, street: path.street, district: path.district },
     })
-    const id = nextId('B')
-    await app.store.admin.insert({
-      table: 'report_events',
-      values: [{ event_id: id, report_id: id, type: 'reported', at: iso(app.now() - 60_000).replace('T', ' ').replace('Z', ''), received_at: iso(Date.now()).replace('T', ' ').replace('Z', ''), ...path, category: 'clutter', channel: '', reporter_role: '', severity: 0, department: '', note: '', source: 'bulk' }],
-      format: 'JSONEachRow',
-    })
+    await storeBehindIngest('B', 'bulk')
     await city.waitFor((s) => s.today.reported === before + 1)
     expect(app.hub.stats.fullLoads).toBeGreaterThan(loads)
     expect(app.hub.stats.reportsInMemory).toBeLessThan(100_000)

@@ -16,7 +16,7 @@ import { io as ioClient, type Socket } from 'socket.io-client'
 import type { ClientToServerEvents, LiveSnapshot, ServerToClientEvents, TickerItem } from '../../server/contracts/live.ts'
 import { applyMergePatch } from '../../server/contracts/mergePatch.ts'
 import { demoRegistry } from '../../ingest/registry/demo.ts'
-import { eventually, startChild, type Child } from '../support/processes.ts'
+import { eventually, metric, startChild, type Child } from '../support/processes.ts'
 import { startBalancer, type Balancer } from '../support/balancer.ts'
 import { startRedis, type RedisServer } from '../support/redis.ts'
 import { signIn } from '../support/app.ts'
@@ -55,13 +55,6 @@ async function ingest(url: string, n: number): Promise<string[]> {
   const res = await fetch(`${url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(events) })
   expect(res.status).toBe(200)
   return events.map((e) => e.report_id)
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text()
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)
-  if (!m) throw new Error(`${name} not in /metrics`)
-  return Number(m[1])
 }
 
 interface Wall {

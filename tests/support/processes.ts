@@ -55,3 +55,11 @@ export async function eventually(check: () => Promise<boolean>, ms = 30_000, wha
     await new Promise((r) => setTimeout(r, 100))
   }
 }
+
+/** One gauge or counter from a process's `/metrics` (loopback needs no token). */
+export async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)
+  if (!m) throw new Error(`${name} not in ${url}/metrics`)
+  return Number(m[1])
+}
