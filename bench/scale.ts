@@ -3,8 +3,8 @@
  * Synthesises reports over the last 24 months in SQL (INSERT … SELECT FROM numbers(): four
  * events a report — reported, verified, resolved, closed — spread evenly over the demo
  * registry's micro-grids), then times the review rollups' fold of that history and a pass after
- * 10,000 more events, the monthly trends report (city and one street, 12 months) from the rollups
- * and from report_current, the live hub's full load, its steady ticks and its window read, then
+ * 10,000 more events, the monthly trends report (24 months; the city, a district with all its
+ * streets, one street) from the rollups and from report_current, the live hub's full load, its steady ticks and its window read, then
  * walls: for each count in `--sockets=50,500,2000`, that many sockets subscribed (the snapshot
  * answer) and the push latency while today's reports arrive at 2,000 events/s (bench/walls.ts).
  * Prints figures; asserts nothing. Uses a temp data dir, removed afterwards.
@@ -33,36 +33,45 @@ await gp.rollups.stop()
 await gp.hub.stop()
 const registry = gp.registry()
 const mgs = registry.places.filter((p) => p.level === 'micro_grid').map((p) => registry.microGridPath(p.code)!)
+const places = { k: mgs.length, mg: mgs.map((m) => m.micro_grid), grid: mgs.map((m) => m.grid), com: mgs.map((m) => m.community), st: mgs.map((m) => m.street), di: mgs.map((m) => m.district) }
 const ms = (t: number) => `${Math.round(performance.now() - t)} ms`
 
+// Reports of every category, one in five from mobile grid workers, with lifecycles of three minutes
+// to two days and a half, so the review's duration histograms are as full as real ones. Each
+// report is closed at its own slot of the 24 months, so no event lies in the future.
 const synth = async (off: number, n: number, total: number) =>
   await gp.store.admin.command({
     query: `INSERT INTO report_events (event_id, report_id, type, at, received_at, micro_grid, grid, community, street, district, category, channel, reporter_role, severity, department, note, source)
-      SELECT concat('s', toString(number)), concat('S', toString(intDiv(number, 4))),
+      SELECT concat('s', toString(number)), concat('S', toString(intDiv(number, 4))) AS rid,
         ['reported', 'verified', 'resolved', 'closed'][(number % 4) + 1],
-        now64(3) - toIntervalSecond(intDiv({total:UInt64} - number, 4) * intDiv(730 * 86400, intDiv({total:UInt64}, 4))) + toIntervalMinute((number % 4) * 90) AS t,
+        now64(3) - toIntervalSecond(intDiv({total:UInt64} - number, 4) * intDiv(730 * 86400, intDiv({total:UInt64}, 4)))
+          - toIntervalSecond((3 - number % 4) * (60 + cityHash64(rid) % 72000)) AS t,
         t,
         {mg:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1], {grid:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1],
         {com:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1], {st:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1],
         {di:Array(String)}[(intDiv(number, 4) % {k:UInt32}) + 1],
-        if(number % 4 = 0, ['clutter', 'sanitation', 'illegal_parking', 'safety_hazard'][(intDiv(number, 4) % 4) + 1], ''),
-        'app', 'grid_worker', 1, '', '', 'scale'
+        if(number % 4 = 0, {cats:Array(String)}[(cityHash64(rid, 1) % length({cats:Array(String)})) + 1], ''),
+        'app', if(cityHash64(rid, 2) % 5 = 0, 'mobile_worker', 'grid_worker'), 1, '', '', 'scale'
       FROM numbers({off:UInt64}, {n:UInt64})`,
-    query_params: {
-      total,
-      off,
-      n,
-      k: mgs.length,
-      mg: mgs.map((m) => m.micro_grid),
-      grid: mgs.map((m) => m.grid),
-      com: mgs.map((m) => m.community),
-      st: mgs.map((m) => m.street),
-      di: mgs.map((m) => m.district),
-    },
+    query_params: { total, off, n, cats: slaTable().categories, ...places },
+  })
+// Visits, one for every ten report events, over the same 24 months: key-population households
+// (one per 200 events) visited about every five weeks each, in their own micro-grid.
+const VISITS = Math.round(N / 10)
+const synthVisits = async (off: number, n: number) =>
+  await gp.store.admin.command({
+    query: `INSERT INTO visit_events (event_id, at, received_at, micro_grid, grid, community, street, district, worker_id, worker_role, household, groups, kind, duration_min, follow_up, note, source)
+      SELECT concat('v', toString(number)), now64(3) - toIntervalSecond(intDiv(({total:UInt64} - number) * 730 * 86400, {total:UInt64})) AS t, t,
+        {mg:Array(String)}[(h % {k:UInt32}) + 1], {grid:Array(String)}[(h % {k:UInt32}) + 1], {com:Array(String)}[(h % {k:UInt32}) + 1],
+        {st:Array(String)}[(h % {k:UInt32}) + 1], {di:Array(String)}[(h % {k:UInt32}) + 1],
+        concat('w', toString(h % 5000)), 'grid_worker', concat('h', toString(cityHash64(number) % {households:UInt64} AS h)), ['elderly'], 'patrol', NULL, 0, '', 'scale'
+      FROM numbers({off:UInt64}, {n:UInt64})`,
+    query_params: { total: VISITS, off, n, households: Math.max(1, Math.round(N / 200)), ...places },
   })
 const t0 = performance.now()
 for (let off = 0; off < N; off += CHUNK) await synth(off, Math.min(CHUNK, N - off), N)
-console.log(`synthesised ${N.toLocaleString('en')} events (${(N / 4).toLocaleString('en')} reports, 24 months) in ${ms(t0)}`)
+for (let off = 0; off < VISITS; off += CHUNK) await synthVisits(off, Math.min(CHUNK, VISITS - off))
+console.log(`synthesised ${N.toLocaleString('en')} events (${(N / 4).toLocaleString('en')} reports) and ${VISITS.toLocaleString('en')} visits, 24 months, in ${ms(t0)}`)
 
 // --hub-only: the live side alone (no fold, no trends): the hub's rows in minutes at 100M.
 const hubOnly = process.argv.includes('--hub-only')
@@ -80,7 +89,8 @@ if (!hubOnly) {
   ).json<{ table: string; rows: string; parts: string }>()
   console.log(`review rollups, rows (parts): ${sizes.map((r) => `${r.table} ${Number(r.rows).toLocaleString('en')} (${r.parts})`).join(', ')}`)
 
-  for (const scope of ['city', 'street:qingbaijiang.dawan'] as const) {
+  // The DESIGN target's review: 24 months. The city ranks its districts; a district ranks all its streets; a street its communities.
+  for (const scope of ['city', 'district:qingbaijiang', 'street:qingbaijiang.dawan'] as const) {
     // --skip-events: not the report_current path (minutes at 100M, and it only serves until the first fold).
     const paths = process.argv.includes('--skip-events') ? ([['rollups', gp.rollups]] as const) : ([['rollups', gp.rollups], ['report_current', undefined]] as const)
     for (const [label, rollups] of paths) {
@@ -89,10 +99,10 @@ if (!hubOnly) {
       for (let i = 0; i < (rollups ? 5 : 2); i++) {
         const src = trendsSource({ reader: gp.store.reports, rollups, registry: gp.registry, sla: () => slaTable(), tz: 'Asia/Shanghai' })
         const t = performance.now()
-        await src.report(scope, addMonths(src.currentMonth(), -11), src.currentMonth())
+        await src.report(scope, addMonths(src.currentMonth(), -23), src.currentMonth())
         runs.push(ms(t))
       }
-      console.log(`monthly trends, 12 months, ${scope}, from ${label}: ${runs.join(', ')} (first run cold)`)
+      console.log(`monthly trends, 24 months, ${scope}, from ${label}: ${runs.join(', ')} (first run cold)`)
     }
 }
 }

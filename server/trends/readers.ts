@@ -200,6 +200,17 @@ function twoRanges<T extends { start: number; end: number }>(ranges: T[], what: 
 }
 
 /**
+ * The whole UTC days inside a range of hours, read from trends_daily (migration 011); the hours
+ * before and after them are read from trends_hourly. Without a whole day, both ends are the
+ * range's end, so its hours are all read before them.
+ */
+export function wholeDays<T extends { start: number; end: number }>(r: T): T & { daysFrom: number; daysTo: number } {
+  const daysFrom = Math.ceil(r.start / DAY_MS) * DAY_MS
+  const daysTo = Math.floor(r.end / DAY_MS) * DAY_MS
+  return daysFrom < daysTo ? { ...r, daysFrom, daysTo } : { ...r, daysFrom: r.end, daysTo: r.end }
+}
+
+/**
  * The rollup reader (migration 008): every period from two reads whatever the history. The
  * store sums per month and per cut hour range (trends_rollup_reports) and per week
  * (trends_rollup_visits, with the week a cut base ends in read from visit_events); the periods —
@@ -236,7 +247,7 @@ export function rollupReader(deps: ReaderDeps, base: ScopeParams, scopeLevel: st
     const weeks = twoRanges(parts.flatMap((x) => (x.cutWeek ? [x.cutWeek] : [])), 'cut weeks')
     const bucketOf = (ranges: Array<{ start: number; end: number; bucket: string }>, r: { start: number; end: number } | undefined) =>
       r && r.end > r.start ? ranges.find((x) => x.start === r.start && x.end === r.end)!.bucket : undefined
-    const [ha, hb] = [hours[0] ?? { start: 0, end: 0 }, hours[1] ?? { start: 0, end: 0 }]
+    const [ha, hb] = [wholeDays(hours[0] ?? { start: 0, end: 0 }), wholeDays(hours[1] ?? { start: 0, end: 0 })]
     const [wa, wb] = [weeks[0] ?? { start: 0, end: 0 }, weeks[1] ?? { start: 0, end: 0 }]
     // Units: categories from units.from, full figures (histograms, visits) from units.histFrom, and every month of a whole period they are wanted for.
     const unitWhole = parts.filter((x) => x.whole && units.labels.includes(x.label) && x.first <= x.last)
@@ -244,48 +255,52 @@ export function rollupReader(deps: ReaderDeps, base: ScopeParams, scopeLevel: st
     const unitFrom = minOf([units.from, units.histFrom, ...unitWhole.map((x) => x.first)])
     const unitHistFrom = minOf([units.histFrom, ...unitWhole.map((x) => x.first)])
     const unitDayLo = minOf([`${units.histFrom}-01`, ...parts.filter((x) => x.whole && units.labels.includes(x.label)).map((x) => x.firstDay)])
-    const [reports, visits] = await Promise.all([
-      deps.reader
-        .query({
-          query: sql('trends_rollup_reports'),
-          query_params: {
-            scope_level: ownLevel,
-            scope_unit: ownUnit,
-            level: childLevel,
-            parent: base.scope_code,
-            month_lo: `${minOf(parts.map((x) => x.first))}-01`,
-            month_hi: `${parts.map((x) => x.last).reduce((a, b) => (b > a ? b : a))}-01`,
-            unit_from: `${unitFrom}-01`,
-            unit_hist_from: `${unitHistFrom}-01`,
-            hours_a_from: chTime(ha.start),
-            hours_a_to: chTime(ha.end),
-            hours_b_from: chTime(hb.start),
-            hours_b_to: chTime(hb.end),
-          },
-          format: 'JSONEachRow',
-        })
-        .then((r) => r.json<RollupRow>()),
-      deps.reader
-        .query({
-          query: sql('trends_rollup_visits'),
-          query_params: {
-            scope_level: scopeLevel,
-            level: childLevel,
-            scope_code: base.scope_code,
-            scope_col: base.scope_col,
-            unit_col: base.unit_col,
-            day_lo: minOf(parts.map((x) => x.firstDay)),
-            day_hi: parts.map((x) => x.endDay).reduce((a, b) => (b > a ? b : a)),
-            unit_day_lo: unitDayLo,
-            start_a: chTime(wa.start),
-            end_a: chTime(wa.end),
-            start_b: chTime(wb.start),
-            end_b: chTime(wb.end),
-          },
-          format: 'JSONEachRow',
-        })
-        .then((r) => r.json<RollupVisitRow>()),
-    ])
+    // One after the other: two queries at once on the embedded engine share its threads and
+    // took longer together than in turn (measured at 100M, BENCHMARKS.md).
+    const reports = await deps.reader
+      .query({
+        query: sql('trends_rollup_reports'),
+        query_params: {
+          scope_level: ownLevel,
+          scope_unit: ownUnit,
+          level: childLevel,
+          parent: base.scope_code,
+          month_lo: `${minOf(parts.map((x) => x.first))}-01`,
+          month_hi: `${parts.map((x) => x.last).reduce((a, b) => (b > a ? b : a))}-01`,
+          unit_from: `${unitFrom}-01`,
+          unit_hist_from: `${unitHistFrom}-01`,
+          hours_a_from: chTime(ha.start),
+          hours_a_to: chTime(ha.end),
+          hours_b_from: chTime(hb.start),
+          hours_b_to: chTime(hb.end),
+          days_a_from: chTime(ha.daysFrom),
+          days_a_to: chTime(ha.daysTo),
+          days_b_from: chTime(hb.daysFrom),
+          days_b_to: chTime(hb.daysTo),
+        },
+        format: 'JSONEachRow',
+      })
+      .then((r) => r.json<RollupRow>())
+    const visits = await deps.reader
+      .query({
+        query: sql('trends_rollup_visits'),
+        query_params: {
+          scope_level: scopeLevel,
+          level: childLevel,
+          scope_code: base.scope_code,
+          scope_col: base.scope_col,
+          unit_col: base.unit_col,
+          day_lo: minOf(parts.map((x) => x.firstDay)),
+          day_hi: parts.map((x) => x.endDay).reduce((a, b) => (b > a ? b : a)),
+          unit_day_lo: unitDayLo,
+          start_a: chTime(wa.start),
+          end_a: chTime(wa.end),
+          start_b: chTime(wb.start),
+          end_b: chTime(wb.end),
+        },
+        format: 'JSONEachRow',
+      })
+      .then((r) => r.json<RollupVisitRow>())
     const scopeMonths = new Map(reports.filter((r) => r.part === 's').map((r) => [r.bucket, r]))
     const unitMonths = reports.filter((r) => r.part === 'u')
     const unitHours = groupBy(

@@ -37,7 +37,7 @@ const CATCH_UP_EVERY = 60
 const CATCH_UP_MS = 10 * 60_000
 /** A fold reads at most about this many reports at a time (bounds its memory). */
 const FOLD_CHUNK = 1_000_000
-const TABLES = ['trends_contrib', 'trends_monthly', 'trends_hourly', 'visit_week_sets', 'visit_weeks'] as const
+const TABLES = ['trends_contrib', 'trends_monthly', 'trends_hourly', 'trends_daily', 'visit_week_sets', 'visit_weeks'] as const
 
 export interface RollupsDeps {
   /** A connection of its own: a full fold takes long and must not hold up reads. */

@@ -93,6 +93,10 @@ export const CLASSIFICATION: readonly Classified[] = [
     placement: { kind: 'sharded', key: 'cityHash64(level, parent, hour, unit)', why: 'as trends_monthly, per hour' },
   },
   {
+    name: 'trends_daily',
+    placement: { kind: 'sharded', key: 'cityHash64(level, parent, day, unit)', why: 'as trends_monthly, per UTC day' },
+  },
+  {
     name: 'visit_week_sets',
     placement: {
       kind: 'sharded',
@@ -113,6 +117,7 @@ export const CLASSIFICATION: readonly Classified[] = [
   { name: 'report_state_mv', placement: { kind: 'materialized view' } },
   { name: 'trends_monthly_mv', placement: { kind: 'materialized view' } },
   { name: 'trends_hourly_mv', placement: { kind: 'materialized view' } },
+  { name: 'trends_daily_mv', placement: { kind: 'materialized view' } },
 
   { name: 'report_current', placement: { kind: 'view' } },
   { name: 'live_report_state', placement: { kind: 'view' } },

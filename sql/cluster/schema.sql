@@ -448,7 +448,7 @@ CREATE TABLE trends_monthly_local ON CLUSTER '{cluster}'
 )
 ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/trends_monthly_local', '{replica}')
 ORDER BY (level, parent, month, unit)
-SETTINGS index_granularity = 8192
+SETTINGS index_granularity = 256
 COMMENT 'The monthly review per unit and local month; sum rows with GROUP BY (see sql/README.md)';
 
 CREATE TABLE trends_monthly ON CLUSTER '{cluster}'
@@ -500,7 +500,7 @@ CREATE TABLE trends_hourly_local ON CLUSTER '{cluster}'
 ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/trends_hourly_local', '{replica}')
 ORDER BY (level, parent, hour, unit)
 TTL hour + toIntervalDay(400)
-SETTINGS index_granularity = 8192
+SETTINGS index_granularity = 256
 COMMENT 'The review per unit and local hour, last 400 days: the bases of a month under way, cut at the same hour';
 
 CREATE TABLE trends_hourly ON CLUSTER '{cluster}'
@@ -526,6 +526,58 @@ CREATE TABLE trends_hourly ON CLUSTER '{cluster}'
 )
 ENGINE = Distributed('{cluster}', currentDatabase(), trends_hourly_local, cityHash64(level, parent, hour, unit))
 COMMENT 'The review per unit and local hour, last 400 days: the bases of a month under way, cut at the same hour';
+
+-- trends_daily: sharded by cityHash64(level, parent, day, unit): as trends_monthly, per UTC day.
+CREATE TABLE trends_daily_local ON CLUSTER '{cluster}'
+(
+    `level` LowCardinality(String) COMMENT 'district, street, community or grid',
+    `parent` String COMMENT 'Code of the unit\'s parent; empty for districts',
+    `day` Date COMMENT 'UTC day of the start instants of the local hours summed (see the migration comment)',
+    `unit` String COMMENT 'Code of the unit',
+    `reported` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `categories` SimpleAggregateFunction(sumMap, Map(String, Int64)) COMMENT 'As in trends_monthly',
+    `mobile` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `verified` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `verify_n` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `verify_hist` SimpleAggregateFunction(sumMap, Map(UInt16, Int64)) COMMENT 'As in trends_monthly',
+    `resolved` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `resolve_n` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `resolve_hist` SimpleAggregateFunction(sumMap, Map(UInt16, Int64)) COMMENT 'As in trends_monthly',
+    `overran` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `closed` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `closed_on_time` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `reopened` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `rejected` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly'
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/trends_daily_local', '{replica}')
+ORDER BY (level, parent, day, unit)
+TTL day + toIntervalDay(400)
+SETTINGS index_granularity = 256
+COMMENT 'trends_hourly summed per UTC day, last 400 days: the whole days of a month cut at an hour (internal to the review)';
+
+CREATE TABLE trends_daily ON CLUSTER '{cluster}'
+(
+    `level` LowCardinality(String) COMMENT 'district, street, community or grid',
+    `parent` String COMMENT 'Code of the unit\'s parent; empty for districts',
+    `day` Date COMMENT 'UTC day of the start instants of the local hours summed (see the migration comment)',
+    `unit` String COMMENT 'Code of the unit',
+    `reported` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `categories` SimpleAggregateFunction(sumMap, Map(String, Int64)) COMMENT 'As in trends_monthly',
+    `mobile` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `verified` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `verify_n` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `verify_hist` SimpleAggregateFunction(sumMap, Map(UInt16, Int64)) COMMENT 'As in trends_monthly',
+    `resolved` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `resolve_n` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `resolve_hist` SimpleAggregateFunction(sumMap, Map(UInt16, Int64)) COMMENT 'As in trends_monthly',
+    `overran` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `closed` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `closed_on_time` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `reopened` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly',
+    `rejected` SimpleAggregateFunction(sum, Int64) COMMENT 'As in trends_monthly'
+)
+ENGINE = Distributed('{cluster}', currentDatabase(), trends_daily_local, cityHash64(level, parent, day, unit))
+COMMENT 'trends_hourly summed per UTC day, last 400 days: the whole days of a month cut at an hour (internal to the review)';
 
 -- visit_week_sets: sharded by cityHash64(level, parent, week, unit): the maintainer inserts
 -- through the Distributed table, so all of a unit-week's set states meet on one shard and merge
@@ -677,6 +729,38 @@ GROUP BY
     hour,
     unit;
 
+-- trends_daily_mv: fires on inserts into trends_contrib_local on each shard, writes
+-- trends_daily_local of the same shard.
+CREATE MATERIALIZED VIEW trends_daily_mv ON CLUSTER '{cluster}' TO trends_daily_local
+AS SELECT
+    lv.1 AS level,
+    lv.2 AS parent,
+    toDate(step.hour) AS day,
+    lv.3 AS unit,
+    sumIf(toInt64(sign), step.kind = 'reported') AS reported,
+    sumMapIf(map(toString(category), toInt64(sign)), step.kind = 'reported') AS categories,
+    sumIf(toInt64(sign), (step.kind = 'reported') AND (mobile = 1)) AS mobile,
+    sumIf(toInt64(sign), step.kind = 'verified') AS verified,
+    sumIf(toInt64(sign), (step.kind = 'verified') AND (step.bucket > 0)) AS verify_n,
+    sumMapIf(map(step.bucket, toInt64(sign)), (step.kind = 'verified') AND (step.bucket > 0)) AS verify_hist,
+    sumIf(toInt64(sign), step.kind = 'resolved') AS resolved,
+    sumIf(toInt64(sign), (step.kind = 'resolved') AND (step.bucket > 0)) AS resolve_n,
+    sumMapIf(map(step.bucket, toInt64(sign)), (step.kind = 'resolved') AND (step.bucket > 0)) AS resolve_hist,
+    sumIf(toInt64(sign), (step.kind = 'resolved') AND (step.flag = 1)) AS overran,
+    sumIf(toInt64(sign), step.kind = 'closed') AS closed,
+    sumIf(toInt64(sign), (step.kind = 'closed') AND (step.flag = 1)) AS closed_on_time,
+    sumIf(toInt64(sign), step.kind = 'reopened') AS reopened,
+    sumIf(toInt64(sign), step.kind = 'rejected') AS rejected
+FROM trends_contrib_local
+ARRAY JOIN steps AS step
+ARRAY JOIN [('district', '', toString(district)), ('street', toString(district), toString(street)), ('community', toString(street), toString(community)), ('grid', toString(community), toString(grid))] AS lv
+WHERE step.hour >= (now() - toIntervalDay(400))
+GROUP BY
+    level,
+    parent,
+    day,
+    unit;
+
 -- ----------------------------------------------------------------------------------------------
 -- Plain views: read the Distributed names, as in the migrations.
 
@@ -744,4 +828,5 @@ INSERT INTO schema_migrations (version, name, checksum) VALUES
     (7, 'place_boundaries', '634c8bdc55a4593a33f5ba9caafdda24795f49f354e616c661d82cbee071c39e'),
     (8, 'trends_rollups', 'ba5cd2dd542fb45987445205286d66de311b12e3f06846d5501b44b0909b24ee'),
     (9, 'sql_console', '1b884202a249003ed757d4ff8337bef951e5b0566d49d58a5f60e12a1c0a35c0'),
-    (10, 'live_report_state_last_time', 'eb0bb96ef15215f316559bd3cb5cf8d3467d80d4f0157f5d6e7962ef0f0744ea');
+    (10, 'live_report_state_last_time', 'eb0bb96ef15215f316559bd3cb5cf8d3467d80d4f0157f5d6e7962ef0f0744ea'),
+    (11, 'trends_fine_granules', '9647ad79a87ac077d622f069febfdefbf3be6e2a5c0a92df2c307c5a57626522');

@@ -111,7 +111,7 @@ describe('the cluster schema (sql/cluster/schema.sql)', () => {
     // The tables that hold events or rollups are the report_*, visit_* and trends_* ones.
     const sharded = migrated.filter((t) => /MergeTree$/.test(t.engine) && /^(report|visit|trends)_/.test(t.name))
     expect(sharded.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['report_events', 'report_state', 'visit_events', 'trends_contrib', 'trends_monthly', 'trends_hourly', 'visit_week_sets', 'visit_weeks']),
+      expect.arrayContaining(['report_events', 'report_state', 'visit_events', 'trends_contrib', 'trends_monthly', 'trends_hourly', 'trends_daily', 'visit_week_sets', 'visit_weeks']),
     )
     const withReportId = new Set(
       (await rows<{ table: string }>("SELECT table FROM system.columns WHERE database = currentDatabase() AND name = 'report_id'")).map((r) => r.table),

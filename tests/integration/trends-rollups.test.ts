@@ -37,8 +37,8 @@ const ev = (report: string, type: string, at: number, mg: string, extra: Record<
 const reported = (report: string, at: number, mg: string, category = 'clutter') => ev(report, 'reported', at, mg, { category, channel: 'app', reporter_role: 'grid_worker' })
 
 /** The same review from the rollups and from report_current (fresh sources: no cache). */
-async function both(scope = `street:${STREET}`, from = addMonths(M0, -13), to = M0): Promise<{ rollups: TrendsReport; events: TrendsReport }> {
-  const deps = { reader: app.store.reports, registry: app.registry, sla: () => app.sla.table(), tz: TZ, now: app.now }
+async function both(scope = `street:${STREET}`, from = addMonths(M0, -13), to = M0, now = app.now): Promise<{ rollups: TrendsReport; events: TrendsReport }> {
+  const deps = { reader: app.store.reports, registry: app.registry, sla: () => app.sla.table(), tz: TZ, now }
   const rollups = await trendsSource({ ...deps, rollups: app.rollups }).report(scope as never, from, to)
   const events = await trendsSource(deps).report(scope as never, from, to)
   return { rollups, events }
@@ -128,6 +128,25 @@ describe('the review rollups', () => {
       // The units' month before is the month before last, outside the range: read all the same.
       expect(single.rollups.units.some((u) => u.previous.reported > 0 && u.previous.resolveP50 !== undefined)).toBe(true)
       expectReportsAgree(await both(scope, addMonths(M0, -12), M1))
+    }
+  })
+
+  it('cut a month under way at any hour: bases without a whole UTC day, across a UTC midnight, and with whole days', async () => {
+    // Last month's base is [m1, m1 + (now - m0)) through the end of the hour. The rollups read its
+    // whole UTC days from trends_daily and the hours around them from trends_hourly (migration
+    // 011); ten of last month's reports sit in its first ten local hours (16:00-02:00 UTC), R2 on
+    // its fourth day.
+    const cases = [
+      { now: m0 + 1.5 * HOUR, inBase: 2 }, // 16:00-18:00 UTC: no UTC midnight
+      { now: m0 + 9.5 * HOUR, inBase: 10 }, // 16:00-02:00 UTC: one midnight, no whole day
+      { now: m0 + 3 * DAY + 5.5 * HOUR, inBase: 11 }, // two whole UTC days and hours either side: R2 too
+    ]
+    for (const { now, inBase } of cases) {
+      for (const scope of [`street:${STREET}`, 'city']) {
+        const r = await both(scope, addMonths(M0, -13), M0, () => now)
+        expectReportsAgree(r)
+        expect(month(r.rollups, M0).prev.reported, `${scope} at ${new Date(now).toISOString()}`).toBe(inBase)
+      }
     }
   })
 

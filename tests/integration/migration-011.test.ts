@@ -1,0 +1,76 @@
+/**
+ * Migration 011 on a store whose rollups were built under 010: trends_monthly and trends_hourly
+ * are rebuilt in small granules with every row kept, trends_daily starts as trends_hourly summed
+ * per UTC day, and the views feed all three afterwards. Fixture: an empty embedded store,
+ * migrated to 010, with rollup rows written directly (sums, categories and histograms).
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createStore, type Store } from '../../sql/store.ts'
+import { migrate, readMigrations } from '../../sql/migrate.ts'
+
+let store: Store
+let dir: string
+
+const rows = async <T>(query: string): Promise<T[]> => (await store.admin.query({ query, format: 'JSONEachRow' })).json<T>()
+const HOURLY_SUMS = `SELECT level, parent, unit, toString(toDate(hour)) AS day, toInt32(sum(reported)) AS reported, toInt32(sum(closed)) AS closed,
+    toString(sumMap(categories)) AS categories, toString(sumMap(resolve_hist)) AS resolve_hist
+  FROM trends_hourly GROUP BY level, parent, unit, day ORDER BY level, parent, unit, day`
+const DAILY_SUMS = HOURLY_SUMS.replace('toDate(hour)', 'day').replace('FROM trends_hourly', 'FROM trends_daily')
+const MONTHLY_SUMS = `SELECT level, parent, unit, toString(month) AS month, toInt32(sum(reported)) AS reported, toString(sumMap(verify_hist)) AS verify_hist
+  FROM trends_monthly GROUP BY level, parent, unit, month ORDER BY level, parent, unit, month`
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-migration-011-'))
+  store = await createStore({ dataDir: dir })
+  await migrate(store.admin, readMigrations().filter((m) => m.version <= 10))
+  // Rows as the views write them: partial sums, several per unit and period (unmerged), over
+  // two UTC days, for two levels.
+  await store.admin.command({
+    query: `INSERT INTO trends_hourly (level, parent, hour, unit, reported, categories, closed, resolve_hist)
+      SELECT if(number % 2 = 0, 'district', 'street'), if(number % 2 = 0, '', 'd1'), toDateTime('2026-11-01 16:00:00', 'UTC') + toIntervalHour(number % 30),
+        if(number % 2 = 0, 'd1', 's1'), 1, map(if(number % 3 = 0, 'clutter', 'sanitation'), 1), number % 2, map(toUInt16(100 + number % 5), 1)
+      FROM numbers(120)`,
+  })
+  await store.admin.command({
+    query: `INSERT INTO trends_monthly (level, parent, month, unit, reported, verify_hist)
+      SELECT 'district', '', toDate('2026-10-01') + toIntervalMonth(number % 2), 'd1', 1, map(toUInt16(50 + number % 3), 2) FROM numbers(10)`,
+  })
+})
+afterAll(async () => {
+  await store.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe('migration 011', () => {
+  it('keeps every rollup row, in tables of small granules', async () => {
+    const [hourly, monthly] = [await rows(HOURLY_SUMS), await rows(MONTHLY_SUMS)]
+    expect(hourly.length).toBeGreaterThan(2)
+    expect(await migrate(store.admin)).toEqual([11])
+    expect(await rows(HOURLY_SUMS)).toEqual(hourly)
+    expect(await rows(MONTHLY_SUMS)).toEqual(monthly)
+    const settings = await rows<{ name: string; engine_full: string }>("SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN ('trends_monthly', 'trends_hourly', 'trends_daily') ORDER BY name")
+    expect(settings.map((t) => t.name)).toEqual(['trends_daily', 'trends_hourly', 'trends_monthly'])
+    for (const t of settings) expect(t.engine_full, t.name).toContain('index_granularity = 256')
+    expect(settings.find((t) => t.name === 'trends_hourly')!.engine_full).toContain('TTL hour + toIntervalDay(400)')
+  })
+
+  it('starts trends_daily as trends_hourly summed per UTC day', async () => {
+    const daily = await rows(DAILY_SUMS)
+    expect(daily).toEqual(await rows(HOURLY_SUMS))
+    expect(daily.length).toBe(4) // two units, two UTC days
+  })
+
+  it('feeds the monthly, hourly and daily rollups from new contributions', async () => {
+    expect(await rows("SELECT toInt32(count()) AS n FROM trends_daily WHERE level = 'grid'")).toEqual([{ n: 0 }])
+    await store.admin.command({
+      query: `INSERT INTO trends_contrib (report_id, version, sign, district, street, community, grid, category, mobile, steps)
+        VALUES ('R1', 1, 1, 'd1', 's1', 'c1', 'g1', 'clutter', 0, [('reported', toDate('2026-11-01'), toDateTime(now() - INTERVAL 1 DAY, 'UTC'), 0, 0)])`,
+    })
+    for (const table of ['trends_monthly', 'trends_hourly', 'trends_daily']) {
+      expect(await rows(`SELECT toInt32(sum(reported)) AS n FROM ${table} WHERE level = 'grid' AND unit = 'g1'`), table).toEqual([{ n: 1 }])
+    }
+  })
+})
