@@ -85,7 +85,7 @@ if (!hubOnly) {
   await gp.rollups.fold()
   console.log(`review rollups, a pass after 10,000 more events: ${ms(t)}`)
   const sizes = await (
-    await gp.store.admin.query({ query: "SELECT table, sum(rows) AS rows, count() AS parts FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('trends_contrib', 'trends_monthly', 'trends_hourly') GROUP BY table ORDER BY table", format: 'JSONEachRow' })
+    await gp.store.admin.query({ query: "SELECT table, sum(rows) AS rows, count() AS parts FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('trends_contrib', 'trends_monthly', 'trends_hourly', 'trends_daily') GROUP BY table ORDER BY table", format: 'JSONEachRow' })
   ).json<{ table: string; rows: string; parts: string }>()
   console.log(`review rollups, rows (parts): ${sizes.map((r) => `${r.table} ${Number(r.rows).toLocaleString('en')} (${r.parts})`).join(', ')}`)
 

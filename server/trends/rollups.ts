@@ -21,6 +21,7 @@ import { chTime, sql } from '../../sql/queries.ts'
 import type { SlaTable } from '../sla.ts'
 import type { Logger } from '../log.ts'
 import { HIST_BASE, HIST_GAMMA } from './histogram.ts'
+import { DAY_MS } from './calendar.ts'
 
 /** How often the maintainer folds (the review's figures lag the events by at most about this). */
 export const FOLD_MS = 10_000
@@ -37,6 +38,12 @@ const CATCH_UP_EVERY = 60
 const CATCH_UP_MS = 10 * 60_000
 /** A fold reads at most about this many reports at a time (bounds its memory). */
 const FOLD_CHUNK = 1_000_000
+/**
+ * Whole UTC days whose hourly and daily sums the first pass checks: a month and a half, the
+ * month under way and the one before, whose base a review of it cuts at an hour. (All of
+ * trends_contrib is read for the steps' hours: the check's cost.)
+ */
+const CHECK_DAYS = 45
 const TABLES = ['trends_contrib', 'trends_monthly', 'trends_hourly', 'trends_daily', 'visit_week_sets', 'visit_weeks'] as const
 
 export interface RollupsDeps {
@@ -251,10 +258,17 @@ export class TrendsRollups {
     }
   }
 
-  /** Whether the monthly sums count every step the live contributions hold. */
+  /**
+   * Whether the rollups count every step the live contributions hold: all of them in the monthly
+   * sums, and those of the last CHECK_DAYS whole UTC days in the hourly and daily ones.
+   */
   private async consistent(): Promise<boolean> {
-    const row = (await (await this.deps.client.query({ query: sql('rollup_check'), format: 'JSONEachRow' })).json<{ contributed: string; summed: string }>())[0]
-    return !!row && Number(row.contributed) === Number(row.summed)
+    const dayTo = Math.floor(Date.now() / DAY_MS) * DAY_MS
+    const rows = await (
+      await this.deps.client.query({ query: sql('rollup_check'), query_params: { day_from: chTime(dayTo - CHECK_DAYS * DAY_MS), day_to: chTime(dayTo) }, format: 'JSONEachRow' })
+    ).json<Record<'contributed' | 'summed' | 'contributed_days' | 'hourly' | 'daily', string>>()
+    const row = rows[0]
+    return !!row && Number(row.contributed) === Number(row.summed) && Number(row.contributed_days) === Number(row.hourly) && Number(row.contributed_days) === Number(row.daily)
   }
 }
 

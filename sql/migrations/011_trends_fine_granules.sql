@@ -7,8 +7,12 @@
 -- summed their histograms too. At 100M stored events a city review read ~150k rows of
 -- trends_hourly to use ~7k, and took 110-150 ms; with granules of 256 rows and the days below it
 -- takes ~60 ms (BENCHMARKS.md). The granule size cannot be altered in place, so both tables are
--- rebuilt under their names: the views that feed them are dropped, the rows copied into the new
--- tables, the old tables dropped, the views created again exactly as in 008.
+-- rebuilt: the views that feed them are dropped, the rows copied into new tables that then take
+-- the old ones' places (EXCHANGE, atomic per table), the old ones dropped, and the views created
+-- again exactly as in 008.
+-- * Safe to run again from the start, wherever it stopped (the migrator records it only at the
+--   end): it first drops what a stopped run may have left (views, copies, trends_daily), and a
+--   copy made of tables already exchanged holds the same rows.
 -- * trends_daily: trends_hourly summed per UTC day (the day of each local hour's start instant),
 --   last 400 days. A month cut at an hour (server/trends/readers.ts) is read as whole UTC days
 --   from here plus the hours before the first and after the last UTC midnight from
@@ -17,37 +21,49 @@
 --   in every time zone. Internal to the review (not in the console's tables: a UTC day is not a
 --   day anyone in the deployment's zone means). It starts as the sum of trends_hourly.
 -- Cost: a copy of trends_monthly and trends_hourly and one pass over trends_hourly: ~1 minute at
--- 100M stored events (14M hourly rows). The rollup maintainer must not fold meanwhile: migrations
--- run at start, before it does (and replicas take turns under the setup lock); a replica still
--- on the old code that folds during the copy loses view writes, which the new maintainer's first
--- pass finds (rollup_check) and folds again.
+-- 100M stored events (14M hourly rows). Nothing may fold meanwhile: migrations run at start,
+-- before this process's rollup maintainer. Stop every replica before starting this version (an
+-- old one folding during the copy would lose view writes, and its refold would not empty
+-- trends_daily); should writes be lost anyway, the new maintainer's first pass finds them
+-- (rollup_check compares the monthly, hourly and daily sums with the contributions) and folds
+-- everything again.
 
 DROP VIEW IF EXISTS trends_monthly_mv;
 
 DROP VIEW IF EXISTS trends_hourly_mv;
 
-RENAME TABLE trends_monthly TO trends_monthly_008, trends_hourly TO trends_hourly_008;
+DROP VIEW IF EXISTS trends_daily_mv;
 
-CREATE TABLE trends_monthly AS trends_monthly_008
+DROP TABLE IF EXISTS trends_monthly_011;
+
+DROP TABLE IF EXISTS trends_hourly_011;
+
+DROP TABLE IF EXISTS trends_daily;
+
+CREATE TABLE trends_monthly_011 AS trends_monthly
 ENGINE = AggregatingMergeTree
 ORDER BY (level, parent, month, unit)
 SETTINGS index_granularity = 256
 COMMENT 'The monthly review per unit and local month; sum rows with GROUP BY (see sql/README.md)';
 
-CREATE TABLE trends_hourly AS trends_hourly_008
+CREATE TABLE trends_hourly_011 AS trends_hourly
 ENGINE = AggregatingMergeTree
 ORDER BY (level, parent, hour, unit)
 TTL hour + INTERVAL 400 DAY
 SETTINGS index_granularity = 256
 COMMENT 'The review per unit and local hour, last 400 days: the bases of a month under way, cut at the same hour';
 
-INSERT INTO trends_monthly SELECT * FROM trends_monthly_008;
+INSERT INTO trends_monthly_011 SELECT * FROM trends_monthly;
 
-INSERT INTO trends_hourly SELECT * FROM trends_hourly_008;
+INSERT INTO trends_hourly_011 SELECT * FROM trends_hourly;
 
-DROP TABLE trends_monthly_008;
+EXCHANGE TABLES trends_monthly AND trends_monthly_011;
 
-DROP TABLE trends_hourly_008;
+EXCHANGE TABLES trends_hourly AND trends_hourly_011;
+
+DROP TABLE trends_monthly_011;
+
+DROP TABLE trends_hourly_011;
 
 CREATE TABLE trends_daily
 (

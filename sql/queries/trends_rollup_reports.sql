@@ -114,5 +114,6 @@ SELECT
     sum(rejected) AS rejected
 FROM trends_daily
 WHERE level = {level:String} AND parent = {parent:String}
-    AND ((day >= toDate({days_a_from:DateTime64(3, 'UTC')}) AND day < toDate({days_a_to:DateTime64(3, 'UTC')})) OR (day >= toDate({days_b_from:DateTime64(3, 'UTC')}) AND day < toDate({days_b_to:DateTime64(3, 'UTC')})))
+    AND ((day >= toDate({days_a_from:DateTime64(3, 'UTC')}) AND day < toDate({days_a_to:DateTime64(3, 'UTC')}))
+        OR (day >= toDate({days_b_from:DateTime64(3, 'UTC')}) AND day < toDate({days_b_to:DateTime64(3, 'UTC')})))
 GROUP BY bucket, unit

@@ -1,20 +1,22 @@
 /**
  * Migration 011 on a store whose rollups were built under 010: trends_monthly and trends_hourly
  * are rebuilt in small granules with every row kept, trends_daily starts as trends_hourly summed
- * per UTC day, and the views feed all three afterwards. Fixture: an empty embedded store,
- * migrated to 010, with rollup rows written directly (sums, categories and histograms).
+ * per UTC day, and the views feed all three afterwards; a run stopped after any of its statements
+ * completes when started again. Fixture: empty embedded stores migrated to 010, with rollup rows
+ * written directly (sums, categories and histograms) over the last two UTC days.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStore, type Store } from '../../sql/store.ts'
-import { migrate, readMigrations } from '../../sql/migrate.ts'
+import { migrate, readMigrations, splitStatements } from '../../sql/migrate.ts'
 
 let store: Store
 let dir: string
+const ELEVEN = readMigrations().find((m) => m.version === 11)!
 
-const rows = async <T>(query: string): Promise<T[]> => (await store.admin.query({ query, format: 'JSONEachRow' })).json<T>()
+const rows = async <T>(query: string, on = store): Promise<T[]> => (await on.admin.query({ query, format: 'JSONEachRow' })).json<T>()
 const HOURLY_SUMS = `SELECT level, parent, unit, toString(toDate(hour)) AS day, toInt32(sum(reported)) AS reported, toInt32(sum(closed)) AS closed,
     toString(sumMap(categories)) AS categories, toString(sumMap(resolve_hist)) AS resolve_hist
   FROM trends_hourly GROUP BY level, parent, unit, day ORDER BY level, parent, unit, day`
@@ -22,27 +24,36 @@ const DAILY_SUMS = HOURLY_SUMS.replace('toDate(hour)', 'day').replace('FROM tren
 const MONTHLY_SUMS = `SELECT level, parent, unit, toString(month) AS month, toInt32(sum(reported)) AS reported, toString(sumMap(verify_hist)) AS verify_hist
   FROM trends_monthly GROUP BY level, parent, unit, month ORDER BY level, parent, unit, month`
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-migration-011-'))
-  store = await createStore({ dataDir: dir })
+/** A store at migration 010 holding rollup rows: partial sums, several per unit and period (unmerged), two UTC days, two levels. */
+async function storeAt010(): Promise<{ store: Store; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-migration-011-'))
+  const store = await createStore({ dataDir: dir })
   await migrate(store.admin, readMigrations().filter((m) => m.version <= 10))
-  // Rows as the views write them: partial sums, several per unit and period (unmerged), over
-  // two UTC days, for two levels.
   await store.admin.command({
     query: `INSERT INTO trends_hourly (level, parent, hour, unit, reported, categories, closed, resolve_hist)
-      SELECT if(number % 2 = 0, 'district', 'street'), if(number % 2 = 0, '', 'd1'), toDateTime('2026-11-01 16:00:00', 'UTC') + toIntervalHour(number % 30),
+      SELECT if(number % 2 = 0, 'district', 'street'), if(number % 2 = 0, '', 'd1'), toStartOfDay(now(), 'UTC') - toIntervalHour(20) + toIntervalHour(number % 30),
         if(number % 2 = 0, 'd1', 's1'), 1, map(if(number % 3 = 0, 'clutter', 'sanitation'), 1), number % 2, map(toUInt16(100 + number % 5), 1)
       FROM numbers(120)`,
   })
   await store.admin.command({
     query: `INSERT INTO trends_monthly (level, parent, month, unit, reported, verify_hist)
-      SELECT 'district', '', toDate('2026-10-01') + toIntervalMonth(number % 2), 'd1', 1, map(toUInt16(50 + number % 3), 2) FROM numbers(10)`,
+      SELECT 'district', '', toStartOfMonth(today()) - toIntervalMonth(number % 2), 'd1', 1, map(toUInt16(50 + number % 3), 2) FROM numbers(10)`,
   })
+  return { store, dir }
+}
+
+beforeAll(async () => {
+  ;({ store, dir } = await storeAt010())
 })
-afterAll(async () => {
+let closed = false
+/** One embedded store per process: the shared one is closed before the test that makes its own. */
+async function closeShared(): Promise<void> {
+  if (closed) return
+  closed = true
   await store.close()
   fs.rmSync(dir, { recursive: true, force: true })
-})
+}
+afterAll(closeShared)
 
 describe('migration 011', () => {
   it('keeps every rollup row, in tables of small granules', async () => {
@@ -60,17 +71,42 @@ describe('migration 011', () => {
   it('starts trends_daily as trends_hourly summed per UTC day', async () => {
     const daily = await rows(DAILY_SUMS)
     expect(daily).toEqual(await rows(HOURLY_SUMS))
-    expect(daily.length).toBe(4) // two units, two UTC days
+    expect(daily.length).toBe(4) // two units, two UTC days (20 hours before today's UTC midnight and 10 after)
   })
 
   it('feeds the monthly, hourly and daily rollups from new contributions', async () => {
     expect(await rows("SELECT toInt32(count()) AS n FROM trends_daily WHERE level = 'grid'")).toEqual([{ n: 0 }])
     await store.admin.command({
       query: `INSERT INTO trends_contrib (report_id, version, sign, district, street, community, grid, category, mobile, steps)
-        VALUES ('R1', 1, 1, 'd1', 's1', 'c1', 'g1', 'clutter', 0, [('reported', toDate('2026-11-01'), toDateTime(now() - INTERVAL 1 DAY, 'UTC'), 0, 0)])`,
+        VALUES ('R1', 1, 1, 'd1', 's1', 'c1', 'g1', 'clutter', 0, [('reported', toStartOfMonth(today()), toDateTime(now() - INTERVAL 1 DAY, 'UTC'), 0, 0)])`,
     })
     for (const table of ['trends_monthly', 'trends_hourly', 'trends_daily']) {
       expect(await rows(`SELECT toInt32(sum(reported)) AS n FROM ${table} WHERE level = 'grid' AND unit = 'g1'`), table).toEqual([{ n: 1 }])
+    }
+  })
+
+  it('completes when started again after stopping at any statement, with every row kept once', async () => {
+    const statements = splitStatements(ELEVEN.sql)
+    // After the views are dropped, after a copy, between the two exchanges, after them, and with trends_daily filled but no view yet.
+    const stops = ['DROP VIEW IF EXISTS trends_daily_mv', 'INSERT INTO trends_monthly_011', 'EXCHANGE TABLES trends_monthly', 'DROP TABLE trends_hourly_011', 'INSERT INTO trends_daily'].map((start) => {
+      const i = statements.findIndex((x) => x.startsWith(start))
+      expect(i, start).toBeGreaterThanOrEqual(0)
+      return i + 1
+    })
+    await closeShared()
+    for (const stop of stops) {
+      const at = await storeAt010()
+      try {
+        const [hourly, monthly] = [await rows(HOURLY_SUMS, at.store), await rows(MONTHLY_SUMS, at.store)]
+        for (const x of statements.slice(0, stop)) await at.store.admin.command({ query: x })
+        expect(await migrate(at.store.admin), `stopped after statement ${stop}`).toEqual([11])
+        expect(await rows(HOURLY_SUMS, at.store), `stopped after statement ${stop}`).toEqual(hourly)
+        expect(await rows(MONTHLY_SUMS, at.store), `stopped after statement ${stop}`).toEqual(monthly)
+        expect(await rows(DAILY_SUMS, at.store), `stopped after statement ${stop}`).toEqual(hourly)
+      } finally {
+        await at.store.close()
+        fs.rmSync(at.dir, { recursive: true, force: true })
+      }
     }
   })
 })
