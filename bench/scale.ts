@@ -2,12 +2,14 @@
  * `npm run bench:scale -- <events>` (default 10,000,000): how the read side grows with history.
  * Synthesises reports over the last 24 months in SQL (INSERT … SELECT FROM numbers(): four
  * events a report — reported, verified, resolved, closed — spread evenly over the demo
- * registry's micro-grids), then times the review rollups' fold of that history and a pass after
- * 10,000 more events, the monthly trends report (24 months; the city, a district with all its
- * streets, one street) from the rollups — right after the fold, and again once the engine's
- * background merges of the rollup tables are done — and from report_current, the live hub's full load, its steady ticks and its window read, then
- * walls: for each count in `--sockets=50,500,2000`, that many sockets subscribed (the snapshot
- * answer) and the push latency while today's reports arrive at 2,000 events/s (bench/walls.ts).
+ * registry's micro-grids; visits too), then times:
+ * - the review rollups' fold of that history, and a pass after 10,000 more events;
+ * - the monthly trends report (24 months; the city, a district with all its streets, one
+ *   street) from the rollups, right after the fold and again once the engine's background
+ *   merges of the rollup tables are done; and from report_current;
+ * - the live hub's full load, its steady ticks and its window read;
+ * - walls: for each count in `--sockets=50,500,2000`, that many sockets subscribed (the snapshot
+ *   answer) and the push latency while today's reports arrive at 2,000 events/s (bench/walls.ts).
  * Prints figures; asserts nothing. Uses a temp data dir, removed afterwards.
  */
 import fs from 'node:fs'
