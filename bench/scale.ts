@@ -118,12 +118,25 @@ if (!hubOnly) {
     // --skip-events: not the report_current path (minutes at 100M, and it only serves until the first fold).
     if (!process.argv.includes('--skip-events')) console.log(`monthly trends, 24 months, ${scope}, from report_current: ${await review(scope, undefined, 2)} (first run cold)`)
   }
-  // Then as a store that has run a while: the background merges of the rollup tables done.
+  // Then as a store that has run a while: the background merges of the rollup tables done (no
+  // merge of them seen in three looks 2 s apart; 15 minutes at most).
   t = performance.now()
   const merging = async () =>
-    Number((await (await gp.store.admin.query({ query: "SELECT count() AS n FROM system.merges WHERE database = currentDatabase() AND table LIKE 'trends%'", format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
-  while ((await merging()) > 0 && performance.now() - t < 15 * 60_000) await new Promise((r) => setTimeout(r, 2_000))
-  console.log(`review rollups, background merges after the fold: ${(await merging()) > 0 ? 'still running after' : 'done in'} ${ms(t)}; rows (parts) then: ${await sizes()}`)
+    Number(
+      (
+        await (
+          await gp.store.admin.query({
+            query: "SELECT count() AS n FROM system.merges WHERE database = currentDatabase() AND table IN ('trends_contrib', 'trends_monthly', 'trends_hourly', 'trends_daily', 'visit_week_sets', 'visit_weeks')",
+            format: 'JSONEachRow',
+          })
+        ).json<{ n: string }>()
+      )[0]!.n,
+    )
+  for (let quiet = 0; quiet < 3 && performance.now() - t < 15 * 60_000; ) {
+    quiet = (await merging()) > 0 ? 0 : quiet + 1
+    await new Promise((r) => setTimeout(r, 2_000))
+  }
+  console.log(`review rollups, background merges after the reviews above: ${(await merging()) > 0 ? 'still running after' : 'done in'} ${ms(t)}; rows (parts) then: ${await sizes()}`)
   for (const scope of SCOPES) console.log(`monthly trends, 24 months, ${scope}, from rollups, merges done: ${await review(scope, gp.rollups, 5)}`)
 }
 t = performance.now()

@@ -829,4 +829,4 @@ INSERT INTO schema_migrations (version, name, checksum) VALUES
     (8, 'trends_rollups', 'ba5cd2dd542fb45987445205286d66de311b12e3f06846d5501b44b0909b24ee'),
     (9, 'sql_console', '1b884202a249003ed757d4ff8337bef951e5b0566d49d58a5f60e12a1c0a35c0'),
     (10, 'live_report_state_last_time', 'eb0bb96ef15215f316559bd3cb5cf8d3467d80d4f0157f5d6e7962ef0f0744ea'),
-    (11, 'trends_fine_granules', 'e67469b127c4cfa1f708264eb9a78feddbafc9745ff941292419805154d5e616');
+    (11, 'trends_fine_granules', '3d81144ec2af57f7a6fa2d469420df17448ce08be0fbf78ac83a08333b0fbb52');

@@ -12,7 +12,8 @@
 -- again exactly as in 008.
 -- * Safe to run again from the start, wherever it stopped (the migrator records it only at the
 --   end): it first drops what a stopped run may have left (views, copies, trends_daily), and a
---   copy made of tables already exchanged holds the same rows.
+--   copy made of tables already exchanged holds the same rows. EXCHANGE needs an Atomic
+--   database on a server (the default since ClickHouse 20.10); the embedded engine has it.
 -- * trends_daily: trends_hourly summed per UTC day (the day of each local hour's start instant),
 --   last 400 days. A month cut at an hour (server/trends/readers.ts) is read as whole UTC days
 --   from here plus the hours before the first and after the last UTC midnight from

@@ -3,14 +3,13 @@
 -- trends_monthly, and those whose hour starts in the whole UTC days {day_from} ≤ d < {day_to}
 -- against trends_hourly and trends_daily (migration 011) over the same days. Equal unless a
 -- materialized view's write was lost (server/trends/rollups.ts folds again from the start then).
--- Params: day_from, day_to: DateTime64(3, 'UTC'), UTC midnights within the last 400 days.
+-- One pass over trends_contrib, reading only the steps' count and hours.
+-- Params: day_from, day_to: DateTime64(3, 'UTC'), UTC midnights within the hourly and daily
+--   tables' 400 days.
 SELECT
-    (SELECT sum(sign * length(steps)) FROM trends_contrib) AS contributed,
+    contrib.1 AS contributed,
+    contrib.2 AS contributed_days,
     (SELECT sum(reported + verified + resolved + closed + reopened + rejected) FROM trends_monthly WHERE level = 'district') AS summed,
-    (
-        SELECT sum(sign * arrayCount(s -> s.hour >= {day_from:DateTime64(3, 'UTC')} AND s.hour < {day_to:DateTime64(3, 'UTC')}, steps))
-        FROM trends_contrib
-    ) AS contributed_days,
     (
         SELECT sum(reported + verified + resolved + closed + reopened + rejected)
         FROM trends_hourly
@@ -20,4 +19,11 @@ SELECT
         SELECT sum(reported + verified + resolved + closed + reopened + rejected)
         FROM trends_daily
         WHERE level = 'district' AND day >= toDate({day_from:DateTime64(3, 'UTC')}) AND day < toDate({day_to:DateTime64(3, 'UTC')})
-    ) AS daily
+    ) AS daily,
+    (
+        SELECT (
+            sum(sign * length(steps)),
+            sum(sign * arrayCount(h -> h >= {day_from:DateTime64(3, 'UTC')} AND h < {day_to:DateTime64(3, 'UTC')}, steps.hour))
+        )
+        FROM trends_contrib
+    ) AS contrib

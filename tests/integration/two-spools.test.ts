@@ -34,9 +34,10 @@ afterAll(async () => {
 describe('two spools on one store', () => {
   it('stores the first batch of each, though both are frame 1 of their spool', async () => {
     const microGrid = app.registry().places.find((p) => p.level === 'micro_grid')!.code
-    const event = (id: string) => ({ event_id: id, report_id: id, type: 'reported', at: new Date(Date.now() - 60_000).toISOString(), micro_grid: microGrid, category: 'clutter' })
-    expect((await app.post('reports', event('via-a'))).body.accepted).toBe(1)
-    const b = await second.acceptBody('reports', Buffer.from(JSON.stringify(event('via-b'))), 'application/json', { name: 'service b', scope: 'city' })
+    // A minute before each pipeline's own clock: the test app's runs at local noon, B's is the real one.
+    const event = (id: string, now: number) => ({ event_id: id, report_id: id, type: 'reported', at: new Date(now - 60_000).toISOString(), micro_grid: microGrid, category: 'clutter' })
+    expect((await app.post('reports', event('via-a', app.now()))).body.accepted).toBe(1)
+    const b = await second.acceptBody('reports', Buffer.from(JSON.stringify(event('via-b', Date.now()))), 'application/json', { name: 'service b', scope: 'city' })
     expect(b.accepted).toBe(1)
     await Promise.all([app.ingest.drain(), second.drain()])
     const rs = await app.store.reader.query({ query: "SELECT event_id FROM report_events WHERE event_id IN ('via-a', 'via-b') ORDER BY event_id", format: 'JSONEachRow' })
