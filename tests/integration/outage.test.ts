@@ -138,9 +138,10 @@ describe('a store outage under ingest', () => {
   it('leaves rows stored before content hashes out of the resend memory, rather than calling resends conflicts', async () => {
     const id = `pre-004-${process.pid}`
     const path0 = app.registry().microGridPath(microGrid)!
-    const now = new Date(Date.now() - 60_000).toISOString().replace('T', ' ').replace('Z', '')
+    // The app's clock, not the real one: ingest stamps received_at with it (pinned to local noon).
+    const now = chTime(app.now() - 60_000)
     await app.store.admin.insert({ table: 'report_events', values: [{ event_id: id, report_id: id, type: 'reported', at: now, received_at: now, ...path0, category: 'clutter', channel: '', reporter_role: '', severity: 0, department: '', note: '', source: 'old', content_hash: 0 }], format: 'JSONEachRow' })
-    const rs = await app.store.reader.query({ query: sql('recent_event_ids'), query_params: { table: 'report_events', since: chTime(Date.now() - 3_600_000), limit: 100_000 }, format: 'JSONCompactEachRow' })
+    const rs = await app.store.reader.query({ query: sql('recent_event_ids'), query_params: { table: 'report_events', since: chTime(app.now() - 3_600_000), limit: 100_000 }, format: 'JSONCompactEachRow' })
     const ids = (await rs.json<[string, number]>()).map((r) => r[0])
     expect(ids.length).toBeGreaterThan(0)
     expect(ids).not.toContain(id)
