@@ -5,8 +5,9 @@
  * registry's micro-grids; visits too), then times:
  * - the review rollups' fold of that history, and a pass after 10,000 more events;
  * - the monthly trends report (24 months; the city, a district with all its streets, one
- *   street) from the rollups, right after the fold and again once the engine's background
- *   merges of the rollup tables are done; and from report_current;
+ *   street) from the rollups: right after the fold, once the engine's background merges of the
+ *   rollup tables are done, and once the maintainer has compacted them (its hourly
+ *   OPTIMIZE … FINAL, held off until then: before and after in one run); and from report_current;
  * - the live hub's full load, its steady ticks and its window read;
  * - walls: for each count in `--sockets=50,500,2000`, that many sockets subscribed (the snapshot
  *   answer) and the push latency while today's reports arrive at 2,000 events/s (bench/walls.ts).
@@ -29,7 +30,8 @@ const KEY = 'scale-ingest-key-0123456789'
 const TOKEN = 'scale-display-token-0123456789'
 const CHUNK = 2_000_000
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-scale-'))
-const gp = await startGridPulse(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY, GRIDPULSE_DISPLAY_TOKEN: TOKEN }, {}), createLogger('scale', true))
+// GRIDPULSE_ROLLUP_COMPACT_MS=0: the bench compacts the rollups itself, after timing them as the engine's merges leave them.
+const gp = await startGridPulse(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY, GRIDPULSE_DISPLAY_TOKEN: TOKEN, GRIDPULSE_ROLLUP_COMPACT_MS: '0' }, {}), createLogger('scale', true))
 // The bench folds and recomputes when it means to, not on the maintainer's and the hub's timers
 // (at 100M, a hub ticking through the synthesis ran out of heap: see BENCHMARKS.md).
 await gp.rollups.stop()
@@ -90,7 +92,7 @@ if (!hubOnly) {
   const sizes = async () => {
     const rows = await (
       await gp.store.admin.query({
-        query: "SELECT table, sum(rows) AS rows, count() AS parts FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('trends_contrib', 'trends_monthly', 'trends_hourly', 'trends_daily') GROUP BY table ORDER BY table",
+        query: "SELECT table, sum(rows) AS rows, count() AS parts FROM system.parts WHERE active AND database = currentDatabase() AND table IN ('trends_contrib', 'trends_monthly', 'trends_hourly', 'trends_daily', 'visit_week_sets', 'visit_weeks') GROUP BY table ORDER BY table",
         format: 'JSONEachRow',
       })
     ).json<{ table: string; rows: string; parts: string }>()
@@ -111,8 +113,8 @@ if (!hubOnly) {
     return out.join(', ')
   }
   const SCOPES = ['city', 'district:qingbaijiang', 'street:qingbaijiang.dawan']
-  // Right after the bulk fold, while the engine still merges what its views wrote (as after a
-  // first start on a big history, or an SLA change).
+  // Right after the bulk fold, while the engine still merges what the views wrote (as after a
+  // first start on a big history, or an SLA change, before the maintainer's compaction ends).
   for (const scope of SCOPES) {
     console.log(`monthly trends, 24 months, ${scope}, from rollups, right after the fold: ${await review(scope, gp.rollups, 5)} (first run cold)`)
     // --skip-events: not the report_current path (minutes at 100M, and it only serves until the first fold).
@@ -138,6 +140,11 @@ if (!hubOnly) {
   }
   console.log(`review rollups, background merges after the reviews above: ${(await merging()) > 0 ? 'still running after' : 'done in'} ${ms(t)}; rows (parts) then: ${await sizes()}`)
   for (const scope of SCOPES) console.log(`monthly trends, 24 months, ${scope}, from rollups, merges done: ${await review(scope, gp.rollups, 5)}`)
+  // Then as the maintainer leaves them after its compaction (after a fold from the start, and hourly).
+  t = performance.now()
+  await gp.rollups.compact()
+  console.log(`review rollups, compaction (OPTIMIZE … FINAL of the tables a review reads): ${ms(t)}; rows (parts) then: ${await sizes()}`)
+  for (const scope of SCOPES) console.log(`monthly trends, 24 months, ${scope}, from rollups, compacted: ${await review(scope, gp.rollups, 5)}`)
 }
 t = performance.now()
 await gp.hub.reload()

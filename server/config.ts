@@ -38,6 +38,11 @@ export interface Config {
    * ClickHouse, all but one set GRIDPULSE_ROLLUPS=0 (they read what the one folds).
    */
   rollups: boolean
+  /**
+   * How often the maintainer merges the tables a review reads into one part each (and after every
+   * fold from the start), ms; 0: never (the engine's own merges only).
+   */
+  rollupCompactMs: number
   adminPassword: string | undefined
   ingestKey: string | undefined
   displayToken: string | undefined
@@ -166,6 +171,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
     demoBackfillMonths: int(e, 'GRIDPULSE_DEMO_MONTHS', 12, 0, 36),
     tz: timeZone(e),
     rollups: int(e, 'GRIDPULSE_ROLLUPS', 1, 0, 1) === 1,
+    rollupCompactMs: int(e, 'GRIDPULSE_ROLLUP_COMPACT_MS', 3_600_000, 0, 7 * 86_400_000),
     adminPassword: str(e, 'GRIDPULSE_ADMIN_PASSWORD'),
     ingestKey: str(e, 'GRIDPULSE_INGEST_KEY'),
     displayToken: str(e, 'GRIDPULSE_DISPLAY_TOKEN'),

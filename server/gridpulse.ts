@@ -121,7 +121,7 @@ async function startOn(store: Store, cluster: Cluster | undefined, config: Confi
   // GRIDPULSE_ROLLUPS=0: never fold here, read what the maintainer folds. Scaled out, the
   // holder of the rollup lease folds.
   const rollupLease = !config.rollups ? { held: () => false, term: 0 } : cluster?.rollups
-  const rollups = new TrendsRollups({ client: store.rollups, tz: config.tz, sla: () => sla.table(), lease: rollupLease, log })
+  const rollups = new TrendsRollups({ client: store.rollups, tz: config.tz, sla: () => sla.table(), lease: rollupLease, compactEveryMs: config.rollupCompactMs, log })
   registerRollupMetrics(metrics, rollups)
   ingest.onTicker((items) => hub.onTicker(items))
   ingest.onStored(() => hub.markDirty())

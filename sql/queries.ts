@@ -43,6 +43,8 @@ export type QueryName =
   | 'distributed_tables'
   | 'report_count'
   | 'rollup_check'
+  | 'rollup_compact'
+  | 'rollup_compact_cluster'
 
 const cache = new Map<QueryName, string>()
 

@@ -13,6 +13,10 @@
  * the time zone or the SLA table differs from what the rollups were folded with, they are emptied
  * and folded again from the start; until a pass completes under the current ones, `ready()` is
  * false and the review reads the events instead.
+ *
+ * Every COMPACT_MS, and after a fold from the start, it merges the tables a review reads into one
+ * part each: the engine leaves each key's sums spread over a few parts, and a review would add up
+ * every one of their histograms.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Registry as MetricsRegistry } from 'prom-client'
@@ -46,6 +50,17 @@ const FOLD_CHUNK = 1_000_000
 const CHECK_DAYS = 398
 /** A disagreement is checked again after this long before everything is folded again. */
 const RECHECK_MS = 5_000
+/**
+ * How often the maintainer compacts the tables a review reads, and after every fold from the
+ * start. The engine's own merges leave a table in a few parts with each key's sums spread over
+ * them (at 100M, ~3 rows a key); a review adds up every one of those histograms.
+ */
+export const COMPACT_MS = 60 * 60_000
+/**
+ * The tables compacted. Not trends_hourly, the largest (11M rows at 100M): a review reads only the
+ * hours around whole days from it. Nor trends_contrib, which reviews never read.
+ */
+const COMPACTED = ['trends_monthly', 'trends_daily', 'visit_week_sets', 'visit_weeks'] as const
 const TABLES = ['trends_contrib', 'trends_monthly', 'trends_hourly', 'trends_daily', 'visit_week_sets', 'visit_weeks'] as const
 
 export interface RollupsDeps {
@@ -55,6 +70,8 @@ export interface RollupsDeps {
   sla: () => SlaTable
   log: Logger
   everyMs?: number
+  /** How often to compact, and after every fold from the start (COMPACT_MS); 0: never. */
+  compactEveryMs?: number
   /**
    * Scaled out (REDIS_URL): fold only while this lease is held; otherwise watch the maintainer's
    * state to know when the rollups can be read. Without it this process is the one maintainer.
@@ -70,10 +87,12 @@ export interface RollupStats {
   /** Store time the rollups are folded through (ms), 0 before the first pass. */
   through: number
   failures: number
+  compactions: number
+  lastCompactMs: number
 }
 
 export class TrendsRollups {
-  readonly stats: RollupStats = { passes: 0, fullFolds: 0, lastPassMs: 0, lastFullFoldMs: 0, through: 0, failures: 0 }
+  readonly stats: RollupStats = { passes: 0, fullFolds: 0, lastPassMs: 0, lastFullFoldMs: 0, through: 0, failures: 0, compactions: 0, lastCompactMs: 0 }
   /** The lease term (0 without a lease) whose pass last completed; undefined while none has. */
   private readyTerm: number | undefined
   /** The SLA table (JSON) of the last completed pass. */
@@ -88,6 +107,8 @@ export class TrendsRollups {
    * finds it and folds from the start.
    */
   private checkedTerm: number | undefined
+  /** When this process last compacted (Date.now(); 0: not yet, so its first pass does). */
+  private compactedAt = 0
   /** Not maintaining: the state the maintainer last wrote (tz, SLA JSON, through). */
   private watched: { tz: string; sla: string; through: number } | undefined
 
@@ -232,6 +253,39 @@ export class TrendsRollups {
     }
     this.foldedSla = slaKey
     this.readyTerm = term
+    const every = this.deps.compactEveryMs ?? COMPACT_MS
+    if (every > 0 && (full || Date.now() - this.compactedAt >= every)) await this.compactNow()
+  }
+
+  /** A compaction after the pass under way, if any, whatever compactEveryMs says (the maintainer's own run at their times). */
+  compact(): Promise<void> {
+    const next = this.chain.then(() => this.compactNow())
+    this.chain = next
+    return next
+  }
+
+  /**
+   * Merges each table a review reads into one part (rollup_compact.sql), once a pass has made the
+   * rollups ready: reviews go on meanwhile, from the parts as they are. A failure costs only
+   * speed, so it is logged and tried again at the next pass.
+   */
+  private async compactNow(): Promise<void> {
+    const started = performance.now()
+    try {
+      const distributed = await this.distributedTables()
+      for (const t of COMPACTED) {
+        if (!this.maintaining()) return
+        await this.deps.client.command(
+          distributed.has(t) ? { query: sql('rollup_compact_cluster'), query_params: { table: `${t}_local` } } : { query: sql('rollup_compact'), query_params: { table: t } },
+        )
+      }
+      this.compactedAt = Date.now()
+      this.stats.compactions++
+      this.stats.lastCompactMs = performance.now() - started
+      this.deps.log.info('review rollups compacted', { ms: Math.round(this.stats.lastCompactMs) })
+    } catch (e) {
+      this.deps.log.warn('compacting the review rollups failed; the next pass tries again', { error: String(e) })
+    }
   }
 
   /** Waits `ms`, ending early (with an error: the pass stops) when the maintainer is stopped. */
@@ -290,5 +344,6 @@ export function registerRollupMetrics(registry: MetricsRegistry, rollups: Trends
   gauge('gridpulse_trends_rollup_ready', '1 when reviews are read from the rollups, 0 while they are folded from the start', () => (rollups.ready() ? 1 : 0))
   gauge('gridpulse_trends_rollup_last_pass_seconds', 'Duration of the last fold pass', () => rollups.stats.lastPassMs / 1000)
   gauge('gridpulse_trends_rollup_maintaining', '1 when this process folds the rollups (the one maintainer, or the lease holder)', () => (rollups.maintaining() ? 1 : 0))
+  gauge('gridpulse_trends_rollup_last_compaction_seconds', 'Duration of the last compaction of the tables a review reads (OPTIMIZE … FINAL, hourly and after a fold from the start)', () => rollups.stats.lastCompactMs / 1000)
   gauge('gridpulse_trends_rollup_failures', 'Fold passes that failed since start', () => rollups.stats.failures)
 }

@@ -184,6 +184,36 @@ describe('the review rollups', () => {
     expectReportsAgree(await both())
   })
 
+  it('are compacted into one part per table a review reads, with the same figures', async () => {
+    const REVIEWED = ['trends_monthly', 'trends_daily', 'visit_week_sets', 'visit_weeks']
+    const parts = async (table: string) =>
+      Number((await (await app.store.admin.query({ query: 'SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = {t:String}', query_params: { t: table }, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
+    // The engine's own merges held off (at most one part a merge), so only the maintainer's compaction can merge these parts.
+    for (const t of REVIEWED) await app.store.admin.command({ query: `ALTER TABLE ${t} MODIFY SETTING max_parts_to_merge_at_once = 1` })
+    try {
+      for (let i = 0; i < 3; i++) {
+        const at = m0 + (6 + i) * HOUR
+        const events = [reported(`C${i}`, at, mgs[i]!), ev(`C${i}`, 'verified', at + (20 + i) * 60_000, mgs[i]!)]
+        expect((await app.post('reports', events)).body.accepted).toBe(events.length)
+        await app.settle()
+      }
+      expect(await parts('trends_monthly')).toBeGreaterThan(1)
+      expect(await parts('trends_daily')).toBeGreaterThan(1)
+      const before = await both()
+      const compactions = app.rollups.stats.compactions
+      await app.rollups.compact()
+      expect(app.rollups.stats.compactions).toBe(compactions + 1)
+      for (const t of ['trends_monthly', 'trends_daily']) expect(await parts(t), t).toBe(1)
+      for (const t of REVIEWED) expect(await parts(t), t).toBeLessThanOrEqual(1)
+      const after = await both()
+      const figures = ({ asOf: _a, through: _t, ...r }: TrendsReport) => r
+      expect(figures(after.rollups)).toEqual(figures(before.rollups))
+      expectReportsAgree(after)
+    } finally {
+      for (const t of REVIEWED) await app.store.admin.command({ query: `ALTER TABLE ${t} RESET SETTING max_parts_to_merge_at_once` })
+    }
+  })
+
   it('pick up where they left off after a restart, without folding everything again', async () => {
     const before = (await both()).rollups
     await app.close()
@@ -192,6 +222,8 @@ describe('the review rollups', () => {
     expect((await app.post('reports', fresh)).body.accepted).toBe(1)
     await app.settle()
     expect(app.rollups.stats.fullFolds).toBe(0)
+    // A maintainer compacts at its first pass, then every COMPACT_MS.
+    expect(app.rollups.stats.compactions).toBe(1)
     const after = await both()
     expectReportsAgree(after)
     expect(month(after.rollups, M0).reported).toBe(month(before, M0).reported + 1)
@@ -231,8 +263,11 @@ describe('the review rollups', () => {
     expect(put.status).toBe(200)
     expect(app.rollups.ready()).toBe(false)
     const folds = app.rollups.stats.fullFolds
+    const compactions = app.rollups.stats.compactions
     await app.rollups.fold()
     expect(app.rollups.stats.fullFolds).toBe(folds + 1)
+    // …and compacted after it, whenever they were last.
+    expect(app.rollups.stats.compactions).toBe(compactions + 1)
     const after = await both()
     expectReportsAgree(after)
     expect(month(after.rollups, M1).overran).toBeGreaterThan(month(before, M1).overran)
