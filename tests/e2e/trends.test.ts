@@ -8,7 +8,8 @@
  *
  * Fixture: GridPulse with the demo registry and no events; the admin (ADMIN_PASSWORD) creates a
  * leader of 大弯街道. Reports over HTTP in three communities of 大弯街道, this month (this
- * morning; the app's clock is pinned to local noon) and the month before:
+ * morning; the app's clock is pinned to local noon) and the month before (on its 1st, in the
+ * morning, so within the bases of a month under way on any day):
  * - A (the larger of two): this month 6 illegal-parking reports, verified, resolved and closed
  *   within the 8-hour SLA; last month 4 the same way.
  * - B (the smaller): this month 13 reports (4 by mobile grid workers): 3 closed in time,
@@ -79,7 +80,9 @@ beforeAll(async () => {
 
   const now = app.now()
   const morning = now - 4 * 60 * MIN // this month: every step lands before now (noon) and after midnight
-  const lastMonth = monthStart(monthOf(now, TZ), TZ) - 10 * DAY + 10 * 60 * MIN // the month before, 10:00 local
+  // The month before, from 01:00 local on its 1st: before the cut the review compares a month
+  // under way with (its bases run to the same day and hour), whatever day of the month it is.
+  const lastMonth = monthStart(monthOf(monthStart(monthOf(now, TZ), TZ) - DAY, TZ), TZ) + 60 * MIN
   const events = [
     // This month.
     ...Array.from({ length: 6 }, (_, i) => report(mgA, 'illegal_parking', morning + i * MIN, closedInTime)),
