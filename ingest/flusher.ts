@@ -1,6 +1,12 @@
 /**
- * Moves spooled events into the store, in order, one batch at a time: the oldest frames up to
- * `flushRows`, once that many wait or the oldest has waited `flushMs`. A failing store is
+ * Moves spooled events into the store, in order, one batch at a time, once `flushRows` wait or
+ * the oldest has waited `flushMs`: the oldest frames, up to `flushMaxRows`. So a backlog (a burst
+ * faster than the store, or a store that was away) goes in fewer, larger inserts, which cost the
+ * engine less per row and leave it fewer parts to merge (BENCHMARKS.md, "The ingest hot path").
+ * While ingest is saturated (`saturated()`: requests queue for a worker thread) it waits for a
+ * full batch, or for the oldest row to have waited SATURATED_WAIT × `flushMs`: on an embedded
+ * store the engine's inserts take the same cores that acknowledge, and a burst is acknowledged
+ * first, stored right after. A failing store is
  * retried with capped exponential backoff, the same batch under the same deduplication token,
  * for as long as it takes; the spool keeps accepting meanwhile (up to its bound).
  *
@@ -19,7 +25,10 @@ export interface FlusherOptions {
   /** Inserts lines (whole rows) under a deduplication token. */
   insert: (payloads: Buffer[], token: string) => Promise<void>
   flushRows: number
+  flushMaxRows: number
   flushMs: number
+  /** Ingest is taking requests faster than it processes them (they queue). */
+  saturated?: () => boolean
   log: Logger
   /** Where rows the store refuses for their content are kept. */
   deadLetterFile: string
@@ -39,6 +48,9 @@ export function isDataError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code
   return typeof code === 'string' && DATA_ERROR_CODES.has(code)
 }
+
+/** How many `flushMs` the oldest row may wait while ingest is saturated (1 s by default). */
+export const SATURATED_WAIT = 10
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
 
@@ -72,7 +84,7 @@ export class Flusher {
   }
 
   private async loop(): Promise<void> {
-    const { spool, flushRows, flushMs } = this.opts
+    const { spool, flushRows, flushMaxRows, flushMs } = this.opts
     while (!this.stopped) {
       if (spool.pendingFrames === 0) {
         this.idleWaiters.splice(0).forEach((f) => f())
@@ -80,12 +92,16 @@ export class Flusher {
         continue
       }
       const age = spool.oldestAgeMs()
-      if (spool.pendingRows < flushRows && age < flushMs) {
-        await sleep(flushMs - age)
+      const saturated = this.opts.saturated?.() ?? false
+      const rows = saturated ? flushMaxRows : flushRows
+      const wait = saturated ? SATURATED_WAIT * flushMs : flushMs
+      if (spool.pendingRows < rows && age < wait) {
+        // Looked at again every flushMs at most: saturation ends without notice.
+        await sleep(Math.min(flushMs, wait - age))
         continue
       }
       try {
-        const batch = (await spool.next(flushRows))!
+        const batch = (await spool.next(flushMaxRows))!
         await spool.begin(batch)
         const started = performance.now()
         if (!(await this.store(batch))) return

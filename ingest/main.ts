@@ -78,7 +78,7 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
   const audit = new Audit(store.admin, log)
   const auth = new Auth({ users, sessions, keys, audit, registry: () => registry })
   const metrics = new MetricsRegistry()
-  const ingest = await Ingest.open(ingestOptions(config, { writer: store.writer, registry, metrics, log }))
+  const ingest = await Ingest.open(ingestOptions(config, { store, registry, metrics, log }))
   if (cluster) {
     ingest.onTicker((items) => cluster.publish('ingest', { ticker: [...items] }))
     cluster.on('changed', ({ what }) => {

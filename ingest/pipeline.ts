@@ -12,19 +12,19 @@
  * the resend memory (a fixed number of ids).
  */
 import path from 'node:path'
-import { Readable } from 'node:stream'
-import type { ClickHouseClient } from '@clickhouse/client'
 import type { Registry as MetricsRegistry } from 'prom-client'
 import type { IngestResult, Rejection } from '../server/contracts/ingest.ts'
 import type { Scope } from '../server/contracts/live.ts'
 import type { Config } from '../server/config.ts'
 import type { Logger } from '../server/log.ts'
-import { chTime, insertStatement, sql } from '../sql/queries.ts'
+import { chTime, sql } from '../sql/queries.ts'
+import type { Store } from '../sql/store.ts'
 import { RecentIds } from './dedupe.ts'
 import { Flusher } from './flusher.ts'
 import { IngestMetrics } from './metrics.ts'
 import { BodyError, isNdjson } from './parse.ts'
-import { lineEnds, type TickerSource } from './process.ts'
+import { findRow } from './id-table.ts'
+import { lineEnds, type ProcessedBatch, type TickerSource } from './process.ts'
 import type { Registry } from './registry/registry.ts'
 import { COLUMNS, lineIdentity, TABLES } from './rows.ts'
 import type { EventKind } from './schema.ts'
@@ -57,13 +57,16 @@ export class IngestUnavailableError extends Error {
 }
 
 export interface IngestOptions {
-  writer: ClickHouseClient
+  /** The store: its writer connection for reads at start, and its inserts of stored lines. */
+  store: Pick<Store, 'writer' | 'insertLines'>
   registry: Registry
   /** Where the spools live (`<dir>/reports`, `<dir>/visits`). */
   spoolDir: string
   /** Spooled bytes per stream that may wait for the store before requests get 503. */
   spoolMaxBytes: number
   flushRows: number
+  /** The most rows one insert takes when a backlog waits. */
+  flushMaxRows: number
   flushMs: number
   maxBatchRows: number
   /** Request bytes that may be in processing at once before requests get 429. */
@@ -79,13 +82,14 @@ export interface IngestOptions {
 }
 
 /** `Ingest.open`'s options from the configuration: the same for the server and `npm run ingest`. */
-export function ingestOptions(config: Config, deps: Pick<IngestOptions, 'writer' | 'registry' | 'metrics' | 'log' | 'now'>): IngestOptions {
+export function ingestOptions(config: Config, deps: Pick<IngestOptions, 'store' | 'registry' | 'metrics' | 'log' | 'now'>): IngestOptions {
   const c = config.ingest
   return {
     ...deps,
     spoolDir: path.join(config.dataDir, 'spool'),
     spoolMaxBytes: c.spoolMaxBytes,
     flushRows: c.flushRows,
+    flushMaxRows: Math.max(c.flushRows, c.flushMaxRows),
     flushMs: c.flushMs,
     maxBatchRows: c.maxBatchRows,
     maxInFlightBytes: c.maxInFlightBytes,
@@ -95,14 +99,20 @@ export function ingestOptions(config: Config, deps: Pick<IngestOptions, 'writer'
   }
 }
 
-type Stream = { spool: Spool; flusher: Flusher; recent: RecentIds }
+/** A request's rows appended to the spool and not yet durable: a concurrent resend of one waits for them. */
+type Pending = { batch: ProcessedBatch; appended: Uint8Array; durable: Promise<void> }
+/** A stream's state: its ids are keys of its own tables, never mixed with the other stream's. */
+type Stream = {
+  spool: Spool
+  flusher: Flusher
+  recent: RecentIds
+  pending: Pending[]
+}
 
 export class Ingest {
   private readonly streams: Record<EventKind, Stream>
   private readonly workers: IngestWorkers
   private readonly now: () => number
-  /** Ids appended to the spool but not yet durable: a concurrent resend waits for them. */
-  private readonly inFlight = new Map<string, { hash: number; durable: Promise<void> }>()
   private readonly tickerListeners: Array<(items: TickerSource[]) => void> = []
   private readonly storedListeners: Array<(kind: EventKind, rows: number) => void> = []
   private inFlightBytes = 0
@@ -127,6 +137,8 @@ export class Ingest {
         spool,
         insert: (payloads, token) => this.insert(kind, payloads, token),
         flushRows: opts.flushRows,
+        flushMaxRows: opts.flushMaxRows,
+        saturated: () => this.workers.backlog() > 0,
         flushMs: opts.flushMs,
         log: opts.log,
         deadLetterFile: path.join(opts.spoolDir, kind, 'dead-letter.ndjson'),
@@ -139,7 +151,7 @@ export class Ingest {
         onInsertError: () => this.metrics.storeErrors.inc({ stream: kind }),
         onDeadLetter: (rows) => this.metrics.deadLetterRows.inc({ stream: kind }, rows),
       })
-      return { spool, recent, flusher }
+      return { spool, recent, flusher, pending: [] }
     }
     this.streams = { reports: make('reports'), visits: make('visits') }
   }
@@ -195,7 +207,8 @@ export class Ingest {
   }
 
   /**
-   * Parses a request body and ingests its rows; resolves once the accepted ones are durable.
+   * Parses a request body and ingests its rows; resolves once the accepted ones are durable. The
+   * body may be handed to a worker thread (not copied): don't read it afterwards.
    * Throws BodyError (400/413) for a body that holds no rows, IngestUnavailableError (503).
    * The caller has admitted the body (`admit`).
    */
@@ -247,19 +260,27 @@ export class Ingest {
     let duplicates = b.duplicates
     const keep: number[] = []
     const waitFor = new Set<Promise<void>>()
+    const { recent, pending } = stream
     for (let i = 0; i < b.ids.length; i++) {
-      const key = `${kind}:${b.ids[i]}`
-      const pending = this.inFlight.get(key)
-      const known = stream.recent.get(key) ?? pending?.hash
+      const id = b.ids[i]!
+      const h = b.idHashes[i]!
+      let known = recent.get(id, h)
+      if (known === undefined) {
+        // Rows of other requests still being made durable: a resend of one is only a duplicate once they are.
+        for (const p of pending) {
+          const row = findRow(p.batch.index, p.batch.ids, id, h)
+          if (row >= 0 && p.appended[row]) {
+            known = p.batch.hashes[row]!
+            if (known === b.hashes[i]) waitFor.add(p.durable)
+            break
+          }
+        }
+      }
       if (known === undefined) keep.push(i)
       else if (known !== b.hashes[i]) {
         const index = b.indexes[i]!
-        rejected.push({ index, field: 'event_id', reason: 'id_conflict', error: `row ${index}: event_id: "${b.ids[i]}" was already received with different content` })
-      } else {
-        duplicates++
-        // A resend of rows still being written is only a duplicate once they are durable.
-        if (pending) waitFor.add(pending.durable)
-      }
+        rejected.push({ index, field: 'event_id', reason: 'id_conflict', error: `row ${index}: event_id: "${id}" was already received with different content` })
+      } else duplicates++
     }
     if (keep.length > 0) {
       let payload = b.lines
@@ -267,18 +288,19 @@ export class Ingest {
         const ends = lineEnds(b.lines)
         payload = Buffer.concat(keep.map((i) => b.lines.subarray(ends[i - 1] ?? 0, ends[i])))
       }
-      const durable = stream.spool.append(payload, keep.length)
-      const keys = keep.map((i) => `${kind}:${b.ids[i]}`)
-      keys.forEach((k, j) => this.inFlight.set(k, { hash: b.hashes[keep[j]!]!, durable }))
+      const appended = new Uint8Array(b.ids.length)
+      for (const i of keep) appended[i] = 1
+      const mine: Pending = { batch: b, appended, durable: stream.spool.append(payload, keep.length) }
+      pending.push(mine)
       try {
-        await durable
+        await mine.durable
       } catch (e) {
         throw this.unavailable(e)
       } finally {
-        for (const k of keys) if (this.inFlight.get(k)?.durable === durable) this.inFlight.delete(k)
+        pending.splice(pending.indexOf(mine), 1)
       }
       // Remembered only once durable: a failed write must not turn the client's retry into a "duplicate".
-      keys.forEach((k, j) => stream.recent.set(k, b.hashes[keep[j]!]!))
+      for (const i of keep) recent.set(b.ids[i]!, b.hashes[i]!, b.idHashes[i]!)
       const now = this.now()
       this.metrics.arrivalLag.observeAll(kind, keep.map((i) => Math.max(0, (now - b.ats[i]!) / 1000)))
       if (b.ticker.length > 0) {
@@ -316,8 +338,7 @@ export class Ingest {
   }
 
   private async insert(kind: EventKind, payloads: Buffer[], token: string): Promise<void> {
-    const rs = await this.opts.writer.exec({ query: insertStatement(TABLES[kind], COLUMNS[kind], token), values: Readable.from(payloads, { objectMode: false }) })
-    rs.stream.resume()
+    await this.opts.store.insertLines(TABLES[kind], COLUMNS[kind], payloads, token)
   }
 
   /**
@@ -328,13 +349,13 @@ export class Ingest {
   private async remember(): Promise<void> {
     for (const [kind, s] of Object.entries(this.streams) as Array<[EventKind, Stream]>) {
       try {
-        const rs = await this.opts.writer.query({
+        const rs = await this.opts.store.writer.query({
           query: sql('recent_event_ids'),
           query_params: { table: TABLES[kind], since: chTime(this.now() - 7 * 86_400_000), limit: Math.floor(this.opts.recentIds / 2) },
           format: 'JSONCompactEachRow',
         })
         const rows = await rs.json<[string, number]>()
-        for (let i = rows.length - 1; i >= 0; i--) s.recent.set(`${kind}:${rows[i]![0]}`, Number(rows[i]![1]))
+        for (let i = rows.length - 1; i >= 0; i--) s.recent.set(rows[i]![0], Number(rows[i]![1]))
       } catch (e) {
         this.opts.log.warn('could not read recent event ids from the store; resends of older events will be collapsed by the store instead', { stream: kind, error: String(e) })
       }
@@ -342,7 +363,7 @@ export class Ingest {
         for (const line of payload.toString('utf8').split('\n')) {
           if (line === '') continue
           const { eventId, hash } = lineIdentity(line)
-          s.recent.set(`${kind}:${eventId}`, hash)
+          s.recent.set(eventId, hash)
         }
       }
     }

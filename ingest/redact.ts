@@ -25,3 +25,18 @@ export function redact(text: string): string {
   if (!MAYBE.test(text)) return text
   return text.replace(ID_CARD, ID_MASK).replace(MOBILE, PHONE_MASK).replace(LANDLINE, PHONE_MASK)
 }
+
+/**
+ * Whether the UTF-8 text in `b[s..e)` might change under `redact`: false for sure when it holds
+ * no digit at all (ASCII, or full-width: EF BC 90–99), which most notes don't; else redact's own
+ * pre-check decides. The ingest hot path (fast-lines.ts) copies a note's bytes only when false.
+ */
+export function mayHoldNumbers(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = b[i]!
+    if ((c >= 0x30 && c <= 0x39) || (c === 0xef && i + 2 < e && b[i + 1] === 0xbc && b[i + 2]! >= 0x90 && b[i + 2]! <= 0x99)) {
+      return MAYBE.test(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'))
+    }
+  }
+  return false
+}

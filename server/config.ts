@@ -54,6 +54,8 @@ export interface Config {
     maxBatchRows: number
     /** Flush to the store when this many rows wait… */
     flushRows: number
+    /** …taking up to this many at once when more wait (a backlog is stored in fewer, larger inserts). */
+    flushMaxRows: number
     /** …or when the oldest waiting row is this old, ms. */
     flushMs: number
     /** Spooled bytes per stream that may wait for the store before ingest answers 503. */
@@ -180,6 +182,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
       maxBodyBytes: int(e, 'INGEST_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 ** 3),
       maxBatchRows: int(e, 'INGEST_MAX_BATCH_ROWS', 50_000, 1, 1_000_000),
       flushRows: int(e, 'INGEST_FLUSH_ROWS', 10_000, 1, 1_000_000),
+      flushMaxRows: int(e, 'INGEST_FLUSH_MAX_ROWS', 50_000, 1, 1_000_000),
       flushMs: int(e, 'INGEST_FLUSH_MS', 100, 1, 60_000),
       spoolMaxBytes: int(e, 'INGEST_SPOOL_MAX_BYTES', 1024 ** 3, 1024 * 1024, 1024 ** 4),
       maxInFlightBytes: int(e, 'INGEST_MAX_INFLIGHT_BYTES', 128 * 1024 * 1024, 1024, 16 * 1024 ** 3),

@@ -101,7 +101,7 @@ async function startOn(store: Store, cluster: Cluster | undefined, config: Confi
   const auth = new Auth({ users, sessions, keys, audit, registry: getRegistry })
 
   const metrics = new MetricsRegistry()
-  const ingest = await Ingest.open(ingestOptions(config, { writer: store.writer, registry, metrics, log, now: opts.now }))
+  const ingest = await Ingest.open(ingestOptions(config, { store, registry, metrics, log, now: opts.now }))
   const hub = new LiveHub({
     reader: store.reader,
     registry: getRegistry,

@@ -48,15 +48,26 @@ export class IngestWorkers {
     for (let i = 0; i < opts.size; i++) this.slots.push(this.spawn())
   }
 
-  /** Processes one body; inline when the pool has no threads. */
+  /** Processes one body; inline when the pool has no threads. The body is the worker's afterwards (see below). */
   run(input: ProcessInput): Promise<ProcessResult> {
     if (this.slots.length === 0) return Promise.resolve(processBody(input, this.registry))
     const slot = this.slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a))
     const id = this.nextId++
+    // A body on its own ArrayBuffer (any large one) is handed to the worker, not copied; the
+    // caller must not read it afterwards. A small one may share Node's pool: copied.
+    const b = input.body
+    const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer
     return new Promise<ProcessResult>((resolve, reject) => {
       slot.jobs.set(id, { resolve, reject })
-      slot.worker.postMessage({ type: 'process', id, input } satisfies ToWorker)
+      slot.worker.postMessage({ type: 'process', id, input } satisfies ToWorker, own ? [b.buffer as ArrayBuffer] : [])
     })
+  }
+
+  /** Requests waiting behind the one each worker is processing: more than none means ingest is saturated. */
+  backlog(): number {
+    let n = 0
+    for (const s of this.slots) n += Math.max(0, s.jobs.size - 1)
+    return n
   }
 
   /** A new registry for every worker (after an import); requests under way finish with the old one. */

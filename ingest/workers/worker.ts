@@ -21,6 +21,10 @@ parentPort!.on('message', (m: ToWorker) => {
     parentPort!.postMessage({ id: m.id, failed: String((e as Error)?.stack ?? e) })
     return
   }
-  if (result.ok) parentPort!.postMessage({ id: m.id, result }, [result.batch.lines.buffer as ArrayBuffer])
-  else parentPort!.postMessage({ id: m.id, result })
+  if (result.ok) {
+    // Handed over, not copied: the lines and every per-row array are the worker's own buffers.
+    const b = result.batch
+    const own = [b.lines, b.idHashes, b.index.keys, b.index.rows, b.hashes, b.indexes, b.ats].map((a) => a.buffer as ArrayBuffer)
+    parentPort!.postMessage({ id: m.id, result }, own)
+  } else parentPort!.postMessage({ id: m.id, result })
 })

@@ -3,7 +3,9 @@
  * tick's changes without re-reading a settle window: while a write to report_events is in
  * flight the horizon stays at its start (its rows are stamped from then on but not yet visible);
  * other writes and reads leave it alone; it clears when the write ends, failed or not.
- * A ClickHouse server has none (other processes write too).
+ * A ClickHouse server has none (other processes write too). The store's own insert of stored lines
+ * (`insertLines`, the ingest's path) is timed the same, deduplicated by its token, and fails with
+ * the client's typed error.
  * Fixture: a migrated embedded store on a temp dir; slow inserts made with sleepEachRow.
  */
 import fs from 'node:fs'
@@ -43,10 +45,32 @@ describe('the embedded store’s write horizon', () => {
     await write
     expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
 
-    // The ingest's path: exec of its own statement with a body, on the writer connection.
+    // An exec of an insert statement with a body, on the writer connection.
     const exec = store.writer.exec({ query: insertStatement('report_events', ['event_id', 'at', 'micro_grid'], 'horizon-test-1'), values: Readable.from([JSON.stringify(['e1', '2026-01-01 00:00:00.000', 'x']) + '\n']) })
     expect(store.settledBefore!()).toBeLessThanOrEqual(Date.now())
     ;(await exec).stream.resume()
+    expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
+
+    // The ingest's path: the store's own insert of stored lines (chdb's raw insert, embedded).
+    const lines = store.insertLines('report_events', ['event_id', 'at', 'micro_grid'], [Buffer.from(JSON.stringify(['e3', '2026-01-01 00:00:00.000', 'x']) + '\n')], 'horizon-test-2')
+    expect(store.settledBefore!()).toBeLessThanOrEqual(Date.now())
+    await lines
+    expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
+    const n = await (await store.reader.query({ query: "SELECT count() AS n FROM report_events WHERE event_id = 'e3'", format: 'JSONEachRow' })).json<{ n: string }>()
+    expect(Number(n[0]!.n)).toBe(1)
+  })
+
+  it('stores a batch inserted twice under one token once (a spool frame replayed after a crash)', async () => {
+    const lines = [Buffer.from(JSON.stringify(['e5', '2026-01-01 00:00:00.000', 'x']) + '\n' + JSON.stringify(['e6', '2026-01-01 00:00:00.000', 'x']) + '\n')]
+    await store.insertLines('report_events', ['event_id', 'at', 'micro_grid'], lines, 'horizon-test-replay')
+    await store.insertLines('report_events', ['event_id', 'at', 'micro_grid'], lines, 'horizon-test-replay')
+    const n = await (await store.reader.query({ query: "SELECT count() AS n FROM report_events WHERE event_id IN ('e5', 'e6')", format: 'JSONEachRow' })).json<{ n: string }>()
+    expect(Number(n[0]!.n)).toBe(2)
+  })
+
+  it('refuses lines the store cannot take with the client’s typed error, and clears', async () => {
+    const bad = store.insertLines('report_events', ['event_id', 'at', 'micro_grid'], [Buffer.from('["e4","not a time","x"]\n')], 'horizon-test-3')
+    await expect(bad).rejects.toMatchObject({ code: expect.stringMatching(/^\d+$/) })
     expect(store.settledBefore!()).toBe(Number.POSITIVE_INFINITY)
   })
 

@@ -22,7 +22,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-spool-b-'))
 
 beforeAll(async () => {
   app = await startTestApp()
-  second = await Ingest.open(ingestOptions(loadConfig({ DATA_DIR: dir, INGEST_FLUSH_MS: '20', INGEST_WORKERS: '0' }, {}), { writer: app.store.writer, registry: app.registry(), metrics: new MetricsRegistry(), log: createLogger('test', true) }))
+  second = await Ingest.open(ingestOptions(loadConfig({ DATA_DIR: dir, INGEST_FLUSH_MS: '20', INGEST_WORKERS: '0' }, {}), { store: app.store, registry: app.registry(), metrics: new MetricsRegistry(), log: createLogger('test', true) }))
 })
 
 afterAll(async () => {

@@ -223,7 +223,7 @@ describe('one bad report between two good ones', () => {
     const result = run(`[${JSON.stringify(before)},${c.json()},${JSON.stringify(after)}]`)
     const b = batchOf(result)
     expect(b.ids).toEqual([before.event_id, after.event_id])
-    expect(b.indexes).toEqual([0, 2])
+    expect([...b.indexes]).toEqual([0, 2])
     expect(b.rejected).toHaveLength(1)
     expectRefused(b.rejected[0], 1, c)
     expect(b.lines.toString()).not.toContain(MOBILE)
@@ -236,7 +236,7 @@ describe('one bad visit between two good ones', () => {
     const after = visit()
     const b = batchOf(run(`[${JSON.stringify(before)},${c.json()},${JSON.stringify(after)}]`, { kind: 'visits' }))
     expect(b.ids).toEqual([before.event_id, after.event_id])
-    expect(b.indexes).toEqual([0, 2])
+    expect([...b.indexes]).toEqual([0, 2])
     expect(b.rejected).toHaveLength(1)
     expectRefused(b.rejected[0], 1, c)
     expect(storedNotes(b, 'visits')[0]).toBe(`3栋门口飞线充电，业主电话${PHONE_MASK}，身份证${ID_MASK}`)
@@ -281,7 +281,7 @@ describe('one mixed batch of every bad report, good rows between them', () => {
   function checkMixed(b: ProcessedBatch, m: ReturnType<typeof mixed>, malformedError: RegExp) {
     const good = m.rows.flatMap((r, i) => (r.good ? [{ id: r.good.event_id as string, index: i }] : []))
     expect(b.ids).toEqual(good.map((g) => g.id))
-    expect(b.indexes).toEqual(good.map((g) => g.index))
+    expect([...b.indexes]).toEqual(good.map((g) => g.index))
     expect(b.duplicates).toBe(1)
     const byIndex = new Map(b.rejected.map((r) => [r.index, r]))
     // The wording of each message is checked case by case above; here, where each one lands.
@@ -353,7 +353,7 @@ describe('NDJSON bodies', () => {
     ])
     const batch = batchOf(run(body, { ndjson: true }))
     expect(batch.ids).toEqual([a.event_id, b.event_id, c.event_id])
-    expect(batch.indexes).toEqual([0, 2, 4])
+    expect([...batch.indexes]).toEqual([0, 2, 4])
     expect(batch.rejected).toEqual([
       { index: 1, field: '', reason: 'json', error: expect.stringMatching(/^row 1: line 4 is not valid JSON: /) },
       { index: 3, field: '', reason: 'utf8', error: 'row 3: line 6 is not valid UTF-8 (byte 29 of the line)' },

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { chTime, parseChTime } from '../../sql/queries.ts'
+import { seeded } from '../support/random.ts'
 
 const viaIso = (ms: number) => {
   const iso = new Date(ms).toISOString()
@@ -21,8 +22,7 @@ describe('chTime', () => {
   })
 
   it('agrees with toISOString on 100,000 random instants', () => {
-    let seed = 7
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const rand = seeded(7)
     for (let i = 0; i < 100_000; i++) {
       const ms = Math.floor(rand() * 253_402_300_799_999)
       if (chTime(ms) !== viaIso(ms)) throw new Error(`${ms}: ${chTime(ms)} ≠ ${viaIso(ms)}`)

@@ -1,0 +1,99 @@
+/**
+ * Event ids looked up a few times per event (resends within a request, across requests, while a
+ * batch is being made durable), in typed arrays: open addressing on the id's FNV-1a hash, the
+ * string kept beside it to confirm a match, so a lookup is exact. Several times cheaper than a
+ * Map<string, …> for ids fresh from a worker thread, whose string hash V8 has not cached yet
+ * (BENCHMARKS.md, "The ingest hot path"). No deletes: tables are dropped whole (dedupe.ts
+ * rotates two generations; a request's index lives as long as the request).
+ */
+import { fnv1a } from './rows.ts'
+
+/** The table key of an id: its FNV-1a hash as an int32, never 0 (0 marks an empty slot). */
+export function idHash(id: string): number {
+  return fnv1a(id) | 0 || 1
+}
+
+const slotsFor = (capacity: number) => 2 ** Math.max(4, Math.ceil(Math.log2(capacity * 2)))
+
+/** Ids → a uint32 each (a content hash), up to `capacity` ids at half load at most. */
+export class IdTable {
+  private readonly keys: Int32Array
+  private readonly values: Uint32Array
+  private readonly ids: Array<string | undefined>
+  private readonly mask: number
+  size = 0
+
+  constructor(readonly capacity: number) {
+    const n = slotsFor(capacity)
+    this.keys = new Int32Array(n)
+    this.values = new Uint32Array(n)
+    this.ids = new Array<string | undefined>(n)
+    this.mask = n - 1
+  }
+
+  private slot(id: string, h: number): number {
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const k = this.keys[i]!
+      if (k === 0 || (k === h && this.ids[i] === id)) return i
+    }
+  }
+
+  get(id: string, h = idHash(id)): number | undefined {
+    const i = this.slot(id, h)
+    return this.keys[i] === 0 ? undefined : this.values[i]
+  }
+
+  /** Sets an id's value; false when the table already holds `capacity` ids and this one is new. */
+  set(id: string, value: number, h = idHash(id)): boolean {
+    const i = this.slot(id, h)
+    if (this.keys[i] === 0) {
+      if (this.size >= this.capacity) return false
+      this.keys[i] = h
+      this.ids[i] = id
+      this.size++
+    }
+    this.values[i] = value
+    return true
+  }
+}
+
+/**
+ * The rows of one request by id: the first row of each id, as the worker met them. Its arrays are
+ * plain typed arrays, so the worker hands them to the main thread with the rows (transferred, not
+ * copied), where a concurrent resend is looked up in the requests still being made durable.
+ */
+export interface RowIndex {
+  /** Per slot: the id's hash, 0 when empty. */
+  keys: Int32Array
+  /** Per slot: the row (in the batch's `ids` order). */
+  rows: Int32Array
+}
+
+export function newRowIndex(rows: number): RowIndex {
+  const n = slotsFor(rows)
+  return { keys: new Int32Array(n), rows: new Int32Array(n) }
+}
+
+/** The row holding `id` in the batch whose ids are `ids`, or -1. */
+export function findRow(index: RowIndex, ids: readonly string[], id: string, h: number): number {
+  const mask = index.keys.length - 1
+  for (let i = h & mask; ; i = (i + 1) & mask) {
+    const k = index.keys[i]!
+    if (k === 0) return -1
+    if (k === h && ids[index.rows[i]!] === id) return index.rows[i]!
+  }
+}
+
+/** Records row `row` (whose id is `id`, with hash `h`) unless the id is there already; returns the row that holds it. */
+export function addRow(index: RowIndex, ids: readonly string[], id: string, h: number, row: number): number {
+  const mask = index.keys.length - 1
+  for (let i = h & mask; ; i = (i + 1) & mask) {
+    const k = index.keys[i]!
+    if (k === 0) {
+      index.keys[i] = h
+      index.rows[i] = row
+      return row
+    }
+    if (k === h && ids[index.rows[i]!] === id) return index.rows[i]!
+  }
+}
