@@ -51,6 +51,8 @@ class Words {
 /** Buffer's own slicers and writer, without toString's encoding lookup (not in @types/node). */
 type RawBuffer = Buffer & { latin1Slice(s: number, e: number): string; utf8Slice(s: number, e: number): string; latin1Write(s: string, at: number): number }
 
+const EMPTY = Buffer.alloc(0) as RawBuffer
+
 const STR = 1
 const NUM = 2
 const TRUE = 3
@@ -76,9 +78,15 @@ export class LineBuffer {
     this.ensure(s.length * 3)
     this.pos += this.buf.write(s, this.pos, 'utf8')
   }
-  /** The lines written, on the buffer's own ArrayBuffer. */
+  /**
+   * The lines written, on the buffer's own ArrayBuffer — copied to one of their size when the
+   * buffer is over half empty: the whole ArrayBuffer travels and waits in the spool's queue.
+   */
   lines(): Buffer {
-    return this.buf.subarray(0, this.pos)
+    if (this.buf.length <= this.pos * 1.5) return this.buf.subarray(0, this.pos)
+    const exact = Buffer.allocUnsafeSlow(this.pos)
+    this.buf.copy(exact, 0, 0, this.pos)
+    return exact
   }
 }
 
@@ -289,9 +297,10 @@ class Scanner {
   items = 0
   /** Bit per field present. */
   seen = 0
-  src = Buffer.alloc(0) as RawBuffer
-  /** Where the next backslash of `src` is (its length when none is left). */
+  src = EMPTY
+  /** Where the next backslash of `src` at or after `searchedFrom` is (its length when none is). */
   private backslash = 0
+  private searchedFrom = 0
   /** Bytes of the line scanned last. */
   lineBytes = 0
 
@@ -351,9 +360,10 @@ class Scanner {
 
   /** Reads `b[s..e)` (one line); true when it is one flat object of known, unrepeated fields of the right JSON types. */
   scan(b: Buffer, s: number, e: number): boolean {
-    if (this.src !== b || this.backslash < s) {
+    if (this.src !== b || s < this.searchedFrom || this.backslash < s) {
       // The next backslash in the body, found once for all the lines before it.
       this.src = b as RawBuffer
+      this.searchedFrom = s
       this.backslash = b.indexOf(0x5c, s)
       if (this.backslash < 0) this.backslash = b.length
     }
@@ -445,6 +455,11 @@ class Scanner {
     }
   }
 
+  /** Lets go of the body last read (it may be megabytes). */
+  release(): void {
+    this.src = EMPTY
+  }
+
   has(f: number): boolean {
     return (this.seen & (1 << f)) !== 0
   }
@@ -495,6 +510,8 @@ export interface FastLines {
    * line the general path must read after all.
    */
   write(out: LineBuffer, path: MicroGridPath, at: number, suffix: Buffer): number
+  /** Lets go of the body last scanned (call when done with a body). */
+  release(): void
   /** The scanned report's fields for the live ticker when it is a new report (reports only). */
   ticker?(): { report_id: string; category: string; channel: string; reporter_role: string; severity: number; note: string } | undefined
 }
@@ -639,6 +656,7 @@ function reportLines(): FastLines {
       quoted(out, sc, F.note)
       return finish(out, start, suffix)
     },
+    release: () => sc.release(),
     ticker() {
       if (sc.value[F.type] !== REPORTED) return undefined
       return {
@@ -670,6 +688,7 @@ function visitLines(): FastLines {
   ])
   const REQUIRED = (1 << F.event_id) | (1 << F.at) | (1 << F.micro_grid) | (1 << F.worker_id) | (1 << F.worker_role) | (1 << F.household) | (1 << F.groups) | (1 << F.kind)
   return {
+    release: () => sc.release(),
     scan(b, s, e) {
       if (!sc.scan(b, s, e) || (sc.seen & REQUIRED) !== REQUIRED) return undefined
       if (sc.has(F.duration_min) && sc.int(F.duration_min, 0, 1440) < 0) return undefined

@@ -15,16 +15,16 @@ export function idHash(id: string): number {
 
 const slotsFor = (capacity: number) => 2 ** Math.max(4, Math.ceil(Math.log2(capacity * 2)))
 
-/** Ids → a uint32 each (a content hash), up to `capacity` ids at half load at most. */
+/** Ids → a uint32 each, up to `capacity` ids; slots grow as ids come, and are never over half full. */
 export class IdTable {
-  private readonly keys: Int32Array
-  private readonly values: Uint32Array
-  private readonly ids: Array<string | undefined>
-  private readonly mask: number
+  private keys: Int32Array
+  private values: Uint32Array
+  private ids: Array<string | undefined>
+  private mask: number
   size = 0
 
   constructor(readonly capacity: number) {
-    const n = slotsFor(capacity)
+    const n = slotsFor(Math.min(capacity, 1024))
     this.keys = new Int32Array(n)
     this.values = new Uint32Array(n)
     this.ids = new Array<string | undefined>(n)
@@ -45,15 +45,35 @@ export class IdTable {
 
   /** Sets an id's value; false when the table already holds `capacity` ids and this one is new. */
   set(id: string, value: number, h = idHash(id)): boolean {
-    const i = this.slot(id, h)
+    let i = this.slot(id, h)
     if (this.keys[i] === 0) {
       if (this.size >= this.capacity) return false
+      if ((this.size + 1) * 2 > this.keys.length) {
+        this.grow()
+        i = this.slot(id, h)
+      }
       this.keys[i] = h
       this.ids[i] = id
       this.size++
     }
     this.values[i] = value
     return true
+  }
+
+  private grow(): void {
+    const { keys, values, ids } = this
+    const n = keys.length * 2
+    this.keys = new Int32Array(n)
+    this.values = new Uint32Array(n)
+    this.ids = new Array<string | undefined>(n)
+    this.mask = n - 1
+    for (let j = 0; j < keys.length; j++) {
+      if (keys[j] === 0) continue
+      const i = this.slot(ids[j]!, keys[j]!)
+      this.keys[i] = keys[j]!
+      this.values[i] = values[j]!
+      this.ids[i] = ids[j]
+    }
   }
 }
 
