@@ -23,8 +23,9 @@ export class RecentIds {
 
   set(id: string, hash: number, h = idHash(id)): void {
     if (this.young.set(id, hash, h)) return
+    // Full: this stream fills a generation, so the next is made whole at once.
     this.old = this.young
-    this.young = new IdTable(Math.ceil(this.max / 2))
+    this.young = new IdTable(Math.ceil(this.max / 2), true)
     this.young.set(id, hash, h)
   }
 }

@@ -15,7 +15,10 @@ export function idHash(id: string): number {
 
 const slotsFor = (capacity: number) => 2 ** Math.max(4, Math.ceil(Math.log2(capacity * 2)))
 
-/** Ids → a uint32 each, up to `capacity` ids; slots grow as ids come, and are never over half full. */
+/**
+ * Ids → a uint32 each, up to `capacity` ids, never over half full. Its slots grow as ids come, or
+ * are all made at once when `presized` (a table that will surely fill: growing costs rehashes).
+ */
 export class IdTable {
   private keys: Int32Array
   private values: Uint32Array
@@ -23,8 +26,11 @@ export class IdTable {
   private mask: number
   size = 0
 
-  constructor(readonly capacity: number) {
-    const n = slotsFor(Math.min(capacity, 1024))
+  constructor(
+    readonly capacity: number,
+    presized = false,
+  ) {
+    const n = slotsFor(presized ? capacity : Math.min(capacity, 1024))
     this.keys = new Int32Array(n)
     this.values = new Uint32Array(n)
     this.ids = new Array<string | undefined>(n)
