@@ -18,6 +18,7 @@
 import { isUtf8 } from 'node:buffer'
 import type { MicroGridPath } from './registry/registry.ts'
 import { mayHoldNumbers } from './redact.ts'
+import { writeChTime } from '../sql/queries.ts'
 import { CATEGORIES, CHANNELS, GROUPS, REPORTER_ROLES, REPORT_TYPES, VISIT_KINDS, WORKER_ROLES, type EventKind } from './schema.ts'
 
 /** Exact-match lookup of a byte range among a few ASCII words, without making a string. */
@@ -111,48 +112,6 @@ function placesOf(path: MicroGridPath): Buffer {
   return b
 }
 
-function digits2(b: Buffer, p: number, n: number): void {
-  b[p] = 0x30 + ((n / 10) | 0)
-  b[p + 1] = 0x30 + (n % 10)
-}
-
-/** Writes chTime(ms) (sql/queries.ts: `YYYY-MM-DD hh:mm:ss.mmm`, UTC) as 23 ASCII bytes at `p`; same arithmetic. */
-export function writeChTime(b: Buffer, p: number, ms: number): void {
-  const t = Math.floor(ms)
-  const days = Math.floor(t / 86_400_000)
-  let rem = t - days * 86_400_000
-  const z = days + 719_468
-  const era = Math.floor(z / 146_097)
-  const doe = z - era * 146_097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const m = mp < 10 ? mp + 3 : mp - 9
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-  const h = Math.floor(rem / 3_600_000)
-  rem -= h * 3_600_000
-  const mi = Math.floor(rem / 60_000)
-  rem -= mi * 60_000
-  const sec = Math.floor(rem / 1000)
-  const milli = rem - sec * 1000
-  digits2(b, p, (y / 100) | 0)
-  digits2(b, p + 2, y % 100)
-  b[p + 4] = 0x2d
-  digits2(b, p + 5, m)
-  b[p + 7] = 0x2d
-  digits2(b, p + 8, d)
-  b[p + 10] = 0x20
-  digits2(b, p + 11, h)
-  b[p + 13] = 0x3a
-  digits2(b, p + 14, mi)
-  b[p + 16] = 0x3a
-  digits2(b, p + 17, sec)
-  b[p + 19] = 0x2e
-  b[p + 20] = 0x30 + ((milli / 100) | 0)
-  digits2(b, p + 21, milli % 100)
-}
-
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 /** Two ASCII digits at `p` as a number, or -1. */
@@ -218,32 +177,12 @@ export function parseInstant(b: Uint8Array, s: number, e: number): number {
   return days * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + milli - offset
 }
 
-/** FNV-1a (rows.ts's fnv1a) over the UTF-16 code units of the UTF-8 text in `b[s..e)`, continuing from `h`. */
-export function fnv1aUtf8(b: Uint8Array, s: number, e: number, h0 = 0x811c9dc5): number {
-  // An int32 from the start: a seed past 2^31 kept as a double made the loop three times slower.
-  let h = h0 | 0
-  for (let i = s; i < e; i++) {
-    const c = b[i]!
-    if (c < 0x80) {
-      h = Math.imul(h ^ c, 0x01000193)
-    } else if (c < 0xe0) {
-      h = Math.imul(h ^ (((c & 0x1f) << 6) | (b[i + 1]! & 0x3f)), 0x01000193)
-      i += 1
-    } else if (c < 0xf0) {
-      h = Math.imul(h ^ (((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f)), 0x01000193)
-      i += 2
-    } else {
-      const cp = (((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f)) - 0x10000
-      h = Math.imul(h ^ (0xd800 + (cp >> 10)), 0x01000193)
-      h = Math.imul(h ^ (0xdc00 + (cp & 0x3ff)), 0x01000193)
-      i += 3
-    }
-  }
-  return h >>> 0
-}
-
-/** fnv1aUtf8 of `b[s..e)`, or -1 when a byte is a control character (below 0x20). */
-function contentHash(b: Uint8Array, s: number, e: number): number {
+/**
+ * rows.ts's fnv1a (FNV-1a over UTF-16 code units) of the UTF-8 text in `b[s..e)`, or -1 when a
+ * byte is a control character (below 0x20).
+ */
+export function contentHash(b: Uint8Array, s: number, e: number): number {
+  // An int32 from the start: the seed (past 2^31) kept as a double made the loop three times slower.
   let h = 0x811c9dc5 | 0
   for (let i = s; i < e; i++) {
     const c = b[i]!
@@ -565,13 +504,37 @@ function uint(out: LineBuffer, n: number): void {
 const NULL2 = enc('null,null,')
 const NULL1 = enc('null,')
 
-function chTimeQuoted(out: LineBuffer, at: number): void {
+/** Starts a line (room made for all of it): `[` and the event id. Returns where it starts. */
+function open(out: LineBuffer, sc: Scanner, path: MicroGridPath, suffix: Buffer, eventId: number): number {
+  out.ensure(room(sc, path, suffix))
+  const start = out.pos
+  out.buf[out.pos++] = 0x5b
+  quoted(out, sc, eventId)
+  return start
+}
+
+/** The time column, then the place columns of the micro-grid. */
+function timeAndPlaces(out: LineBuffer, at: number, path: MicroGridPath): void {
   const b = out.buf
   b[out.pos] = Q
   writeChTime(b, out.pos + 1, at)
   b[out.pos + 24] = Q
   b[out.pos + 25] = COMMA
   out.pos += 26
+  const places = placesOf(path)
+  out.pos = copy(places, 0, places.length, b, out.pos)
+  b[out.pos++] = COMMA
+}
+
+/**
+ * How both streams end a scan: a note that may hold a phone or ID-card number goes the general
+ * way, which redacts it; then the instant, and the row.
+ */
+function row(sc: Scanner, b: Buffer, F: { event_id: number; at: number; micro_grid: number; note: number }): FastRow | undefined {
+  if (sc.has(F.note) && mayHoldNumbers(b, sc.start[F.note]!, sc.end[F.note]!)) return undefined
+  const at = parseInstant(b, sc.start[F.at]!, sc.end[F.at]!)
+  if (Number.isNaN(at)) return undefined
+  return { eventId: sc.text(F.event_id), at, microGrid: sc.text(F.micro_grid) }
 }
 
 /**
@@ -629,23 +592,13 @@ function reportLines(): FastLines {
         if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) return undefined
       }
       if (sc.has(F.severity) && sc.int(F.severity, 1, 3) < 0) return undefined
-      // A note that may hold a phone or ID-card number goes the general way, which redacts it.
-      if (sc.has(F.note) && mayHoldNumbers(b, sc.start[F.note]!, sc.end[F.note]!)) return undefined
-      const at = parseInstant(b, sc.start[F.at]!, sc.end[F.at]!)
-      if (Number.isNaN(at)) return undefined
-      return { eventId: sc.text(F.event_id), at, microGrid: sc.text(F.micro_grid) }
+      return row(sc, b, F)
     },
     write(out, path, at, suffix) {
-      out.ensure(room(sc, path, suffix))
-      const start = out.pos
-      out.buf[out.pos++] = 0x5b
-      quoted(out, sc, F.event_id)
+      const start = open(out, sc, path, suffix, F.event_id)
       quoted(out, sc, F.report_id)
       quoted(out, sc, F.type)
-      chTimeQuoted(out, at)
-      const places = placesOf(path)
-      out.pos = copy(places, 0, places.length, out.buf, out.pos)
-      out.buf[out.pos++] = COMMA
+      timeAndPlaces(out, at, path)
       quoted(out, sc, F.category)
       quoted(out, sc, F.channel)
       quoted(out, sc, F.reporter_role)
@@ -692,20 +645,11 @@ function visitLines(): FastLines {
     scan(b, s, e) {
       if (!sc.scan(b, s, e) || (sc.seen & REQUIRED) !== REQUIRED) return undefined
       if (sc.has(F.duration_min) && sc.int(F.duration_min, 0, 1440) < 0) return undefined
-      if (sc.has(F.note) && mayHoldNumbers(b, sc.start[F.note]!, sc.end[F.note]!)) return undefined
-      const at = parseInstant(b, sc.start[F.at]!, sc.end[F.at]!)
-      if (Number.isNaN(at)) return undefined
-      return { eventId: sc.text(F.event_id), at, microGrid: sc.text(F.micro_grid) }
+      return row(sc, b, F)
     },
     write(out, path, at, suffix) {
-      out.ensure(room(sc, path, suffix))
-      const start = out.pos
-      out.buf[out.pos++] = 0x5b
-      quoted(out, sc, F.event_id)
-      chTimeQuoted(out, at)
-      const places = placesOf(path)
-      out.pos = copy(places, 0, places.length, out.buf, out.pos)
-      out.buf[out.pos++] = COMMA
+      const start = open(out, sc, path, suffix, F.event_id)
+      timeAndPlaces(out, at, path)
       quoted(out, sc, F.worker_id)
       quoted(out, sc, F.worker_role)
       quoted(out, sc, F.household)
