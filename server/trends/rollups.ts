@@ -57,10 +57,13 @@ const RECHECK_MS = 5_000
  */
 export const COMPACT_MS = 60 * 60_000
 /**
- * The tables compacted. Not trends_hourly, the largest (11M rows at 100M): a review reads only the
- * hours around whole days from it. Nor trends_contrib, which reviews never read.
+ * The tables compacted: every one a review reads. trends_hourly too, though a review reads only
+ * the hours around whole days from it: left to the engine's merges at 100M it stayed in 8 parts
+ * of 19M rows (each key in ~3, rows past its 400-day TTL not yet dropped), and reading those few
+ * hours took 40–46 ms of a street's review; in one part of 3.9M rows, 20–30 ms (BENCHMARKS.md,
+ * "At scale"). Not trends_contrib, which reviews never read.
  */
-const COMPACTED = ['trends_monthly', 'trends_daily', 'visit_week_sets', 'visit_weeks'] as const
+const COMPACTED = ['trends_monthly', 'trends_hourly', 'trends_daily', 'visit_week_sets', 'visit_weeks'] as const
 const TABLES = ['trends_contrib', 'trends_monthly', 'trends_hourly', 'trends_daily', 'visit_week_sets', 'visit_weeks'] as const
 
 export interface RollupsDeps {

@@ -185,7 +185,7 @@ describe('the review rollups', () => {
   })
 
   it('are compacted into one part per table a review reads, with the same figures', async () => {
-    const REVIEWED = ['trends_monthly', 'trends_daily', 'visit_week_sets', 'visit_weeks']
+    const REVIEWED = ['trends_monthly', 'trends_hourly', 'trends_daily', 'visit_week_sets', 'visit_weeks']
     const parts = async (table: string) =>
       Number((await (await app.store.admin.query({ query: 'SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = {t:String}', query_params: { t: table }, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n)
     // The engine's own merges held off (at most one part a merge), so only the maintainer's compaction can merge these parts.
@@ -199,11 +199,12 @@ describe('the review rollups', () => {
       }
       expect(await parts('trends_monthly')).toBeGreaterThan(1)
       expect(await parts('trends_daily')).toBeGreaterThan(1)
+      expect(await parts('trends_hourly')).toBeGreaterThan(1)
       const before = await both()
       const compactions = app.rollups.stats.compactions
       await app.rollups.compact()
       expect(app.rollups.stats.compactions).toBe(compactions + 1)
-      for (const t of ['trends_monthly', 'trends_daily']) expect(await parts(t), t).toBe(1)
+      for (const t of ['trends_monthly', 'trends_hourly', 'trends_daily']) expect(await parts(t), t).toBe(1)
       for (const t of REVIEWED) expect(await parts(t), t).toBeLessThanOrEqual(1)
       const after = await both()
       const figures = ({ asOf: _a, through: _t, ...r }: TrendsReport) => r
