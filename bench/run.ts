@@ -237,8 +237,7 @@ async function main() {
   //     fail and back off), so the engine's inserts don't share the two cores; and first the
   //     engine left to finish what the rows above gave it (their merges, the rollups' fold), so
   //     its background work doesn't either. Then the store returns and the spool drains.
-  await gp.rollups.fold()
-  await engineQuiet()
+  await atRest()
   const aloneBodies = ndjsonBodies(makeEvents('A'))
   await gp.store.admin.command({ query: 'ALTER TABLE report_events MODIFY SETTING parts_to_throw_insert = 1, parts_to_delay_insert = 1, max_delay_to_insert = 0' })
   const t3 = await send(`${gp.url}/api/v1/reports`, aloneBodies)

@@ -15,7 +15,6 @@
  * not JSON, and lone surrogates can't be spelt without an escape); so strings are copied, and
  * only the content hash (FNV-1a over UTF-16 code units, rows.ts) decodes UTF-8 on the way.
  */
-import { isUtf8 } from 'node:buffer'
 import type { MicroGridPath } from './registry/registry.ts'
 import { mayHoldNumbers } from './redact.ts'
 import { writeChTime } from '../sql/queries.ts'
@@ -89,11 +88,6 @@ export class LineBuffer {
     this.buf.copy(exact, 0, 0, this.pos)
     return exact
   }
-}
-
-/** Whether a body's bytes are UTF-8 throughout (the fast path reads strings as their bytes). */
-export function bodyIsUtf8(body: Buffer): boolean {
-  return isUtf8(body)
 }
 
 const enc = (s: string) => Buffer.from(s, 'utf8')

@@ -97,33 +97,19 @@ export function parseLine(text: string, index: number, line: number): ParsedRow 
 
 function parseNdjson(body: Buffer, maxRows: number): ParsedRow[] {
   const rows: ParsedRow[] = []
-  if (isUtf8(body)) {
-    eachNdjsonRow(body, maxRows, (index, line, s, e) => rows.push(parseLine(lineText(body, s, e), index, line)))
-    return rows
-  }
   // Not UTF-8 throughout: each line decoded on its own, so only the bad lines fail.
-  let index = 0
-  let line = 0
-  for (let start = 0; start <= body.length; ) {
-    let end = body.indexOf(0x0a, start)
-    if (end < 0) end = body.length
-    const bytes = body.subarray(start, end)
-    start = end + 1
-    line++
+  const whole = isUtf8(body)
+  eachNdjsonRow(body, maxRows, (index, line, s, e) => {
+    if (whole) return void rows.push(parseLine(lineText(body, s, e), index, line))
+    const bytes = body.subarray(s, e)
     let text: string
     try {
       text = utf8.decode(bytes)
     } catch {
-      if (index >= maxRows) throw tooMany(maxRows)
-      rows.push({ index, error: `row ${index}: line ${line} is not valid UTF-8 (byte ${firstInvalidUtf8(bytes)} of the line)`, reason: 'utf8' })
-      index++
-      continue
+      return void rows.push({ index, error: `row ${index}: line ${line} is not valid UTF-8 (byte ${firstInvalidUtf8(bytes)} of the line)`, reason: 'utf8' })
     }
-    if (text.trim() === '') continue
-    if (index >= maxRows) throw tooMany(maxRows)
-    rows.push(parseLine(text, index++, line))
-  }
-  if (rows.length === 0) throw new BodyError(400, 'body holds no events')
+    rows.push(parseLine(text, index, line))
+  })
   return rows
 }
 

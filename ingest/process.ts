@@ -5,11 +5,12 @@
  * tested without either. What needs shared state (resends across requests, the spool) happens
  * after, on the main thread (ingest/pipeline.ts).
  */
+import { isUtf8 } from 'node:buffer'
 import type { Scope } from '../server/contracts/live.ts'
 import type { Rejection } from '../server/contracts/ingest.ts'
 import { BodyError, eachNdjsonRow, lineText, parseLine, parseRows, type ParsedRow } from './parse.ts'
 import { addRow, idHash, newRowIndex, type RowIndex } from './id-table.ts'
-import { bodyIsUtf8, fastLines as makeFastLines, LineBuffer, type FastLines } from './fast-lines.ts'
+import { fastLines as makeFastLines, LineBuffer, type FastLines } from './fast-lines.ts'
 import type { MicroGridPath, Registry } from './registry/registry.ts'
 import { isPlainValidReport, isPlainValidVisit } from './fast-check.ts'
 import { arrivalSuffix, fnv1a, reportContent, rowLine, visitContent } from './rows.ts'
@@ -106,14 +107,23 @@ export function processBody(input: ProcessInput, registry: Registry): ProcessRes
   const reject = (index: number, field: string, error: string, reason: Rejection['reason']) =>
     rejected.push({ index, field, error: `row ${index}: ${field ? `${field}: ` : ''}${error}`, reason })
 
-  /** The checks after the contract's, for either path: the place of a row within time and scope, or undefined (rejected). */
-  const place = (index: number, atText: string, at: number, microGrid: string): MicroGridPath | undefined => {
-    if (at > receivedAt + FUTURE_TOLERANCE_MS) return void reject(index, 'at', `is more than 10 minutes in the future (${atText})`, 'future')
-    if (at < receivedAt - MAX_AGE_MS) return void reject(index, 'at', `is more than 5 years in the past (${atText})`, 'too_old')
+  /** The checks after the contract's, for either path: the place of a row within time and scope, or why not. */
+  const placeOf = (at: number, microGrid: string): MicroGridPath | 'future' | 'too_old' | 'unknown_micro_grid' | 'scope' => {
+    if (at > receivedAt + FUTURE_TOLERANCE_MS) return 'future'
+    if (at < receivedAt - MAX_AGE_MS) return 'too_old'
     const path = registry.microGridPath(microGrid)
-    if (!path) return void reject(index, 'micro_grid', `unknown micro-grid "${microGrid}"`, 'unknown_micro_grid')
-    if (!inScope(path, source.scope)) return void reject(index, 'micro_grid', `"${microGrid}" is outside this key's scope ${source.scope}`, 'scope')
-    return path
+    if (!path) return 'unknown_micro_grid'
+    return inScope(path, source.scope) ? path : 'scope'
+  }
+  /** placeOf, with the row rejected (and undefined returned) when it has no place. */
+  const place = (index: number, atText: string, at: number, microGrid: string): MicroGridPath | undefined => {
+    const p = placeOf(at, microGrid)
+    if (typeof p !== 'string') return p
+    if (p === 'future') reject(index, 'at', `is more than 10 minutes in the future (${atText})`, p)
+    else if (p === 'too_old') reject(index, 'at', `is more than 5 years in the past (${atText})`, p)
+    else if (p === 'unknown_micro_grid') reject(index, 'micro_grid', `unknown micro-grid "${microGrid}"`, p)
+    else reject(index, 'micro_grid', `"${microGrid}" is outside this key's scope ${source.scope}`, p)
+    return undefined
   }
 
   /**
@@ -174,15 +184,16 @@ export function processBody(input: ProcessInput, registry: Registry): ProcessRes
   }
 
   try {
-    if (input.ndjson && input.hotPath !== false && bodyIsUtf8(body)) {
+    // The hot path reads strings as their bytes: only for a body that is UTF-8 throughout.
+    if (input.ndjson && input.hotPath !== false && isUtf8(body)) {
       // The hot path: each line straight from its bytes to its stored line (fast-lines.ts), or the general path for what it leaves.
       const lines = fastLines[kind]
       const suffixBytes = Buffer.from(suffix)
       eachNdjsonRow(body, input.maxBatchRows, (index, line, s, e) => {
         const r = lines.scan(body, s, e)
         // A row out of time or place goes the general way too: it words the errors.
-        const path = r && r.at <= receivedAt + FUTURE_TOLERANCE_MS && r.at >= receivedAt - MAX_AGE_MS ? registry.microGridPath(r.microGrid) : undefined
-        if (!r || !path || !inScope(path, source.scope)) return general(parseLine(lineText(body, s, e), index, line))
+        const path = r && placeOf(r.at, r.microGrid)
+        if (!path || typeof path === 'string') return general(parseLine(lineText(body, s, e), index, line))
         const start = out.pos
         const hash = lines.write(out, path, r.at, suffixBytes)
         if (hash < 0) {

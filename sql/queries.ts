@@ -128,6 +128,12 @@ export function nextVersion(): number {
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/
 const TOKEN = /^[a-z0-9][a-z0-9-]{0,127}$/
 
+/** Throws unless the names are plain identifiers and the token a plain deduplication token (they are written into SQL). */
+export function checkInsert(table: string, columns: readonly string[], dedupToken: string): void {
+  for (const id of [table, ...columns]) if (!IDENTIFIER.test(id)) throw new Error(`not an identifier: ${JSON.stringify(id)}`)
+  if (!TOKEN.test(dedupToken)) throw new Error(`not a deduplication token: ${JSON.stringify(dedupToken)}`)
+}
+
 /**
  * `INSERT INTO table (columns) SETTINGS insert_deduplication_token = '…' FORMAT
  * JSONCompactEachRow`: the prefix of a spooled batch's insert. Table and columns come from
@@ -135,7 +141,6 @@ const TOKEN = /^[a-z0-9][a-z0-9-]{0,127}$/
  * strict patterns here, since SETTINGS can't take a bound parameter.
  */
 export function insertStatement(table: string, columns: readonly string[], dedupToken: string): string {
-  for (const id of [table, ...columns]) if (!IDENTIFIER.test(id)) throw new Error(`not an identifier: ${JSON.stringify(id)}`)
-  if (!TOKEN.test(dedupToken)) throw new Error(`not a deduplication token: ${JSON.stringify(dedupToken)}`)
+  checkInsert(table, columns, dedupToken)
   return `INSERT INTO ${table} (${columns.join(', ')}) SETTINGS insert_deduplication_token = '${dedupToken}' FORMAT JSONCompactEachRow`
 }

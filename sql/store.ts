@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { ClickHouseLogLevel, createClient, parseError, type ClickHouseClient } from '@clickhouse/client'
-import { insertStatement } from './queries.ts'
+import { checkInsert, insertStatement } from './queries.ts'
 
 export interface StoreOptions {
   dataDir: string
@@ -137,7 +137,7 @@ export async function createStore(opts: StoreOptions): Promise<Store> {
     writer = tracker!.wrap(w.client)
     insertLines = tracker!.track(
       async (table: string, columns: readonly string[], lines: readonly Buffer[], token: string) => {
-        insertStatement(table, columns, token) // checks the names and the token, as for a server
+        checkInsert(table, columns, token)
         try {
           await w.rawInsert({ table, columns, values: lines.length === 1 ? lines[0]! : Buffer.concat(lines), format: 'JSONCompactEachRow', settings: { insert_deduplication_token: token } })
         } catch (e) {
