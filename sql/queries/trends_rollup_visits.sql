@@ -6,7 +6,9 @@
 --   {unit_day_lo}, each child unit's (level {level} under {scope_code});
 -- * 'c', a week cut short, read from visit_events: from its Monday {start_a} to the cut {end_a}
 --   (bucket 'a') and the same for a second base ({start_b}, {end_b}; an empty range when there is
---   none), for the scope (unit '') and each child unit.
+--   none), for the scope (unit '') and each child unit. Households are told apart by a 64-bit
+--   hash: faster to count than the strings (BENCHMARKS.md, "At scale"), and two of a week's
+--   ~10^5 households share one with a chance of ~10^-10.
 -- Params: scope_level, level: String; scope_code: String ('' for the city); day_lo, day_hi,
 --   unit_day_lo: Date; start_a, end_a, start_b, end_b: DateTime64(3, 'UTC'); scope_col, unit_col:
 --   Identifier (the scope's and the child level's columns of visit_events). A column an output
@@ -22,7 +24,7 @@ SELECT
     'c' AS part,
     if(at >= {start_a:DateTime64(3, 'UTC')} AND at < {end_a:DateTime64(3, 'UTC')}, 'a', 'b') AS bucket,
     {unit_col:Identifier} AS unit,
-    uniqExact(household) AS household_weeks
+    uniqExact(cityHash64(household)) AS household_weeks
 FROM visit_events FINAL
 WHERE ((at >= {start_a:DateTime64(3, 'UTC')} AND at < {end_a:DateTime64(3, 'UTC')})
         OR (at >= {start_b:DateTime64(3, 'UTC')} AND at < {end_b:DateTime64(3, 'UTC')}))
