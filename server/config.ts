@@ -187,7 +187,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
       spoolMaxBytes: int(e, 'INGEST_SPOOL_MAX_BYTES', 1024 ** 3, 1024 * 1024, 1024 ** 4),
       maxInFlightBytes: int(e, 'INGEST_MAX_INFLIGHT_BYTES', 128 * 1024 * 1024, 1024, 16 * 1024 ** 3),
       // At least two where there are two cores: the OS shares the cores among the busy threads,
-      // so one worker got ~0.6 of a core during a burst, and two acknowledged 1.2–1.3× as fast
+      // so one worker got ~0.6 of a core during a burst, and two acknowledged 1.04–1.31× as fast
       // (BENCHMARKS.md, "Two ingest workers on two cores"); an idle worker costs nothing.
       workers: int(e, 'INGEST_WORKERS', os.availableParallelism() < 2 ? 1 : Math.min(4, Math.max(2, os.availableParallelism() - 1)), 0, 64),
       recentIds: int(e, 'INGEST_RECENT_IDS', 300_000, 1000, 50_000_000),

@@ -97,9 +97,9 @@ beforeAll(async () => {
     visit('h3', m1 + 8 * DAY, elsewhere),
     visit('h4', m0 - HOUR, mgA),
     visit('h4', m0 + HOUR, mgA),
-    // In the week of last month's cut: h6 twice before it (in the base, once), h7 after it.
-    visit('h6', cut - 2 * HOUR, mgB),
-    visit('h6', cut - 2 * HOUR + 60_000, mgB),
+    // In the week of last month's cut: h6 ten times in one hour before it (in the base, once: ten
+    // would move the coverage whatever the number of weeks it is divided by), h7 after it.
+    ...Array.from({ length: 10 }, (_, i) => visit('h6', cut - 2 * HOUR + i * 60_000, mgB)),
     visit('h7', Math.min(cut + HOUR, m0 - HOUR / 2), mgA),
     { ...visit('h5', m1 + 8 * DAY, mgB), groups: [] },
   ]
