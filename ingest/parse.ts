@@ -97,18 +97,12 @@ export function parseLine(text: string, index: number, line: number): ParsedRow 
 
 function parseNdjson(body: Buffer, maxRows: number): ParsedRow[] {
   const rows: ParsedRow[] = []
-  // Not UTF-8 throughout: each line decoded on its own, so only the bad lines fail.
+  // A body not UTF-8 throughout is checked line by line, so only the bad lines fail.
   const whole = isUtf8(body)
   eachNdjsonRow(body, maxRows, (index, line, s, e) => {
-    if (whole) return void rows.push(parseLine(lineText(body, s, e), index, line))
     const bytes = body.subarray(s, e)
-    let text: string
-    try {
-      text = utf8.decode(bytes)
-    } catch {
-      return void rows.push({ index, error: `row ${index}: line ${line} is not valid UTF-8 (byte ${firstInvalidUtf8(bytes)} of the line)`, reason: 'utf8' })
-    }
-    rows.push(parseLine(text, index, line))
+    if (whole || isUtf8(bytes)) rows.push(parseLine(lineText(body, s, e), index, line))
+    else rows.push({ index, error: `row ${index}: line ${line} is not valid UTF-8 (byte ${firstInvalidUtf8(bytes)} of the line)`, reason: 'utf8' })
   })
   return rows
 }

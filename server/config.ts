@@ -148,7 +148,6 @@ function timeZone(env: Env): string {
   return tz
 }
 
-/** Parses and checks the whole configuration; throws `ConfigError` naming the bad variable. */
 /** Replicas share one store: with its own embedded store each, a replica's events would reach no other's wall. */
 function redisUrl(e: Env): string | undefined {
   const u = url(e, 'REDIS_URL')
@@ -156,6 +155,17 @@ function redisUrl(e: Env): string | undefined {
   return u
 }
 
+/**
+ * Ingest worker threads by default: cores − 1, but at least two where there are two cores (the
+ * OS shares the cores among the busy threads, so one worker got ~0.6 of a core during a burst,
+ * and two acknowledged 1.04–1.31× as fast: BENCHMARKS.md, "Two ingest workers on two cores"; an
+ * idle worker costs nothing), at most four, one on a single core.
+ */
+function defaultWorkers(cores: number): number {
+  return cores < 2 ? 1 : Math.min(4, Math.max(2, cores - 1))
+}
+
+/** Parses and checks the whole configuration; throws `ConfigError` naming the bad variable. */
 export function loadConfig(overrides: Env = {}, env: Env = process.env): Config {
   const e: Env = { ...env, ...overrides }
   const production = str(e, 'NODE_ENV') === 'production'
@@ -186,10 +196,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
       flushMs: int(e, 'INGEST_FLUSH_MS', 100, 1, 60_000),
       spoolMaxBytes: int(e, 'INGEST_SPOOL_MAX_BYTES', 1024 ** 3, 1024 * 1024, 1024 ** 4),
       maxInFlightBytes: int(e, 'INGEST_MAX_INFLIGHT_BYTES', 128 * 1024 * 1024, 1024, 16 * 1024 ** 3),
-      // At least two where there are two cores: the OS shares the cores among the busy threads,
-      // so one worker got ~0.6 of a core during a burst, and two acknowledged 1.04–1.31× as fast
-      // (BENCHMARKS.md, "Two ingest workers on two cores"); an idle worker costs nothing.
-      workers: int(e, 'INGEST_WORKERS', os.availableParallelism() < 2 ? 1 : Math.min(4, Math.max(2, os.availableParallelism() - 1)), 0, 64),
+      workers: int(e, 'INGEST_WORKERS', defaultWorkers(os.availableParallelism()), 0, 64),
       recentIds: int(e, 'INGEST_RECENT_IDS', 300_000, 1000, 50_000_000),
       retryMaxMs: int(e, 'INGEST_RETRY_MAX_MS', 30_000, 100, 600_000),
     },
