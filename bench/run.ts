@@ -21,6 +21,8 @@ import { Readable } from 'node:stream'
 import { chTime, insertStatement } from '../sql/queries.ts'
 import { processBody } from '../ingest/process.ts'
 import { COLUMNS } from '../ingest/rows.ts'
+import { RecentIds } from '../ingest/dedupe.ts'
+import { idsCollidingUnseeded } from '../tests/support/crafted-ids.ts'
 import { DISPLAY_TOKEN, liveClient } from '../tests/support/app.ts'
 import { CATEGORIES } from '../ingest/schema.ts'
 import { addMonths } from '../server/trends/calendar.ts'
@@ -96,10 +98,8 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-bench-'))
-  const gp = await startGridPulse(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY, GRIDPULSE_DISPLAY_TOKEN: DISPLAY_TOKEN, INGEST_WORKERS: process.env.INGEST_WORKERS ?? '' }, {}),
-    createLogger('bench', true),
-  )
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, GRIDPULSE_DEMO: 'registry', GRIDPULSE_INGEST_KEY: KEY, GRIDPULSE_DISPLAY_TOKEN: DISPLAY_TOKEN, INGEST_WORKERS: process.env.INGEST_WORKERS ?? '' }, {})
+  const gp = await startGridPulse(config, createLogger('bench', true))
   const micro = gp.registry().places.filter((p) => p.level === 'micro_grid').map((p) => p.code)
   const now = Date.now()
   // Reports of the last 60 days, each reported and (all but one in fifty) closed an hour later:
@@ -232,6 +232,22 @@ async function main() {
     }
   }
 
+  // 2a'. The resend memory (dedupe.ts: every accepted id is set in it and looked up, on the main
+  //     thread) with ids a sender could craft against a hash without a secret seed (all on the same
+  //     low 20 bits of FNV-1a from its public basis), against as many plain ids, alternately.
+  const craftedIds = idsCollidingUnseeded(40_000, 20)
+  const plainIds = craftedIds.map((_, i) => `E-${i}-plain`)
+  const memoryMs = { crafted: [] as number[], plain: [] as number[] }
+  for (let round = 0; round < 3; round++) {
+    for (const [k, ids] of [['crafted', craftedIds], ['plain', plainIds]] as const) {
+      const memory = new RecentIds(config.ingest.recentIds)
+      const t = performance.now()
+      for (const id of ids) memory.set(id, 1)
+      for (const id of ids) if (memory.get(id) !== 1) throw new Error('the resend memory lost an id')
+      memoryMs[k].push(performance.now() - t)
+    }
+  }
+
   // 2b. The ingest tier alone: what it acknowledges while its store is elsewhere or away
   //     (report_events made to refuse inserts — TOO_MANY_PARTS, for real: the flusher's inserts
   //     fail and back off), so the engine's inserts don't share the two cores; and first the
@@ -347,6 +363,7 @@ async function main() {
     `| ratio HTTP acknowledged / raw; stored / raw (each burst against the insert after it${medianOf}) | ${fmt(pct(ackRatios, 50), 2)}×${range2(ackRatios)} ; ${fmt(pct(storedRatios, 50), 2)}×${range2(storedRatios)} | ≥ 0.5× |`,
     `| while the store refuses every insert (TOO_MANY_PARTS, for real; each retry still parses its batch before refusing): acknowledged into the spool, ${INGEST_WORKERS} worker thread${INGEST_WORKERS === 1 ? '' : 's'} | ${fmt(ROWS / aloneSec)} events/s | — |`,
     `| the worker's part alone (processBody: parse, validate, enrich, serialise), CPU per event: hot path (fast-lines.ts) / general path (JSON.parse → zod → JSON.stringify), median of 3 | ${fmt(pct(workUs.hot, 50), 1)} µs / ${fmt(pct(workUs.general, 50), 1)} µs (${fmt(pct(workUs.general, 50) / pct(workUs.hot, 50), 1)}× less) | — |`,
+    `| the resend memory, ${fmt(craftedIds.length)} ids set and looked up: crafted to share a slot under an unseeded hash / plain, median of 3 | ${fmt(pct(memoryMs.crafted, 50), 0)} ms / ${fmt(pct(memoryMs.plain, 50), 0)} ms (${fmt(pct(memoryMs.crafted, 50) / pct(memoryMs.plain, 50), 2)}×) | — |`,
     `| the same kind of lines through client.exec (a statement with a body: the flusher's insert before the store's own${medianOf}) | ${fmt(execRate)} events/s${range(execs)} (the store's insert: ${fmt(rawRate / execRate, 2)}× its rate) | — |`,
     `| before the spool: the same rows as objects through client.insert (JSONEachRow${medianOf}) | ${fmt(objRate)} events/s${range(objs)} (the lines through the store's insert: ${fmt(rawRate / objRate, 2)}× its rate) | — |`,
     `| live tick, all scopes, ${fmt(storedReports)} stored reports (${fmt(inMemory)} open or recent in memory): p50 / max | ${fmt(pct(ticks, 50), 1)} ms / ${fmt(Math.max(...ticks), 1)} ms | snapshot ≤ 50 ms at 100M |`,

@@ -6,7 +6,7 @@
  * object) for the common, plainly valid row. tests/unit/fast-check.test.ts holds it to that
  * over the bad-input corpus and random mutations.
  */
-import { CATEGORIES, CHANNELS, GROUPS, LONE_SURROGATE, REPORTER_ROLES, REPORT_TYPES, VISIT_KINDS, WORKER_ROLES, isInstant, type ReportEvent, type VisitEvent } from './schema.ts'
+import { CATEGORIES, CHANNELS, CONTROL, GROUPS, LONE_SURROGATE, REPORTER_ROLES, REPORT_TYPES, VISIT_KINDS, WORKER_ROLES, isInstant, type ReportEvent, type VisitEvent } from './schema.ts'
 
 const set = (xs: readonly string[]) => new Set<unknown>(xs)
 const TYPES = set(REPORT_TYPES)
@@ -23,6 +23,11 @@ function str(v: unknown, min: number, max: number): boolean {
   return typeof v === 'string' && v.length >= min && v.length <= max && !LONE_SURROGATE.test(v)
 }
 
+/** An id or a name: a string without control characters. */
+function line(v: unknown, min: number, max: number): boolean {
+  return str(v, min, max) && !CONTROL.test(v as string)
+}
+
 function num(v: unknown, min: number, max: number): boolean {
   return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max
 }
@@ -36,7 +41,7 @@ const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === '
 
 export function isPlainValidReport(v: unknown): v is ReportEvent {
   if (!plainObject(v) || !onlyKeys(v, REPORT_KEYS)) return false
-  if (!str(v.event_id, 1, 64) || !str(v.report_id, 1, 64) || !str(v.micro_grid, 1, 128) || !TYPES.has(v.type)) return false
+  if (!line(v.event_id, 1, 64) || !line(v.report_id, 1, 64) || !line(v.micro_grid, 1, 128) || !TYPES.has(v.type)) return false
   if (typeof v.at !== 'string' || !isInstant(v.at)) return false
   if (v.category === undefined ? v.type === 'reported' : !CATS.has(v.category)) return false
   if (v.channel !== undefined && !CHANS.has(v.channel)) return false
@@ -45,14 +50,14 @@ export function isPlainValidReport(v: unknown): v is ReportEvent {
     if (v.lat !== v.lon) return false
   } else if (!num(v.lat, -90, 90) || !num(v.lon, -180, 180)) return false
   if (v.severity !== undefined && !(Number.isSafeInteger(v.severity) && num(v.severity, 1, 3))) return false
-  if (v.department !== undefined && !str(v.department, 0, 128)) return false
+  if (v.department !== undefined && !line(v.department, 0, 128)) return false
   if (v.note !== undefined && !str(v.note, 0, 2000)) return false
   return true
 }
 
 export function isPlainValidVisit(v: unknown): v is VisitEvent {
   if (!plainObject(v) || !onlyKeys(v, VISIT_KEYS)) return false
-  if (!str(v.event_id, 1, 64) || !str(v.micro_grid, 1, 128) || !str(v.worker_id, 1, 64) || !str(v.household, 1, 64)) return false
+  if (!line(v.event_id, 1, 64) || !line(v.micro_grid, 1, 128) || !line(v.worker_id, 1, 64) || !line(v.household, 1, 64)) return false
   if (typeof v.at !== 'string' || !isInstant(v.at)) return false
   if (!WROLES.has(v.worker_role) || !KINDS.has(v.kind)) return false
   if (!Array.isArray(v.groups) || v.groups.length > GROUPS.length || !v.groups.every((g) => GRPS.has(g))) return false

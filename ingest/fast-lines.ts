@@ -18,7 +18,7 @@
 import type { MicroGridPath } from './registry/registry.ts'
 import { mayHoldNumbers } from './redact.ts'
 import { writeChTime } from '../sql/queries.ts'
-import { CATEGORIES, CHANNELS, GROUPS, REPORTER_ROLES, REPORT_TYPES, VISIT_KINDS, WORKER_ROLES, type EventKind } from './schema.ts'
+import { CATEGORIES, CHANNELS, GROUPS, MAX_OFFSET_EAST_MIN, MAX_OFFSET_WEST_MIN, REPORTER_ROLES, REPORT_TYPES, VISIT_KINDS, WORKER_ROLES, type EventKind } from './schema.ts'
 
 /** Exact-match lookup of a byte range among a few ASCII words, without making a string. */
 class Words {
@@ -156,7 +156,7 @@ export function parseInstant(b: Uint8Array, s: number, e: number): number {
     const oh = two(b, p + 1)
     const colon = b[p + 3] === 0x3a ? 1 : 0
     const om = two(b, p + 3 + colon)
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN
+    if (oh < 0 || om < 0 || om > 59 || oh * 60 + om > (b[p] === 0x2d ? MAX_OFFSET_WEST_MIN : MAX_OFFSET_EAST_MIN)) return NaN
     offset = (b[p] === 0x2d ? -1 : 1) * (oh * 60 + om) * 60_000
     p += 5 + colon
   } else return NaN
@@ -172,8 +172,9 @@ export function parseInstant(b: Uint8Array, s: number, e: number): number {
 }
 
 /**
- * rows.ts's fnv1a (FNV-1a over UTF-16 code units) of the UTF-8 text in `b[s..e)`, or -1 when a
- * byte is a control character (below 0x20).
+ * rows.ts's fnv1a (FNV-1a over UTF-16 code units) of the UTF-8 text in `b[s..e)`, or -1 when it
+ * holds a character an id may not (schema.ts's CONTROL: C0 and C1 controls, DEL, bidi overrides
+ * and isolates), in any field: the general path then decides, field by field.
  */
 export function contentHash(b: Uint8Array, s: number, e: number): number {
   // An int32 from the start: the seed (past 2^31) kept as a double made the loop three times slower.
@@ -181,13 +182,17 @@ export function contentHash(b: Uint8Array, s: number, e: number): number {
   for (let i = s; i < e; i++) {
     const c = b[i]!
     if (c < 0x80) {
-      if (c < 0x20) return -1
+      if (c < 0x20 || c === 0x7f) return -1
       h = Math.imul(h ^ c, 0x01000193)
     } else if (c < 0xe0) {
-      h = Math.imul(h ^ (((c & 0x1f) << 6) | (b[i + 1]! & 0x3f)), 0x01000193)
+      const u = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f)
+      if (u < 0xa0) return -1
+      h = Math.imul(h ^ u, 0x01000193)
       i += 1
     } else if (c < 0xf0) {
-      h = Math.imul(h ^ (((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f)), 0x01000193)
+      const u = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f)
+      if ((u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069)) return -1
+      h = Math.imul(h ^ u, 0x01000193)
       i += 2
     } else {
       const cp = (((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f)) - 0x10000

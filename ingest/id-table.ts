@@ -1,16 +1,50 @@
 /**
  * Event ids looked up a few times per event (resends within a request, across requests, while a
- * batch is being made durable), in typed arrays: open addressing on the id's FNV-1a hash, the
- * string kept beside it to confirm a match, so a lookup is exact. Several times cheaper than a
+ * batch is being made durable), in typed arrays: open addressing on the id's hash, the string
+ * kept beside it to confirm a match, so a lookup is exact. Several times cheaper than a
  * Map<string, …> for ids fresh from a worker thread, whose string hash V8 has not cached yet
  * (BENCHMARKS.md, "The ingest hot path"). No deletes: tables are dropped whole (dedupe.ts
  * rotates two generations; a request's index lives as long as the request).
  */
-import { fnv1a } from './rows.ts'
+import { randomInt } from 'node:crypto'
+import { workerData } from 'node:worker_threads'
 
-/** The table key of an id: its FNV-1a hash as an int32, never 0 (0 marks an empty slot). */
+/**
+ * The seed of idHash, secret to this process. Senders choose the ids: with a hash anyone can
+ * compute, one code unit at the end of an id puts it in any slot, and thousands of ids in one
+ * run of slots make each lookup walk them all (seconds a request, and the resend memory lives on
+ * the main thread). The ingest's worker threads take the main thread's (workers/pool.ts passes
+ * it as workerData.idSeed): hashes made in a worker are looked up on the main thread.
+ */
+export const ID_SEED: number = seedFrom(workerData) ?? randomInt(2 ** 32 - 1)
+
+function seedFrom(data: unknown): number | undefined {
+  const seed = (data as { idSeed?: unknown } | null)?.idSeed
+  return typeof seed === 'number' ? seed : undefined
+}
+
+/**
+ * The table key of an id, never 0 (0 marks an empty slot): FNV-1a from the secret seed, then
+ * MurmurHash3's finaliser, so the low bits a table indexes by depend on every bit of the state
+ * (FNV's low bits depend only on the low bits of what came before).
+ */
 export function idHash(id: string): number {
-  return fnv1a(id) | 0 || 1
+  return idHashWith(ID_SEED, id)
+}
+
+/** idHash from another seed (tests: the slots an id gets depend on the seed). */
+export function idHashWith(seed: number, id: string): number {
+  let h = seed
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h | 0 || 1
 }
 
 const slotsFor = (capacity: number) => 2 ** Math.max(4, Math.ceil(Math.log2(capacity * 2)))

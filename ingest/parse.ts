@@ -1,12 +1,12 @@
 /**
  * Turns a request body into rows: one JSON object, a JSON array, or NDJSON. Whatever can be
- * pinned on one row fails only that row: a malformed or non-UTF-8 NDJSON line, a malformed
- * element of an otherwise well-formed JSON array. Only a body whose row boundaries can't be
+ * pinned on one row fails only that row: a malformed or non-UTF-8 NDJSON line or element of a
+ * JSON array, a key given twice, nesting no event has. Only a body whose row boundaries can't be
  * found (say, cut off mid-row) fails as a whole, naming where.
  */
 import { isUtf8 } from 'node:buffer'
 
-export type ParsedRow = { index: number; value: unknown } | { index: number; error: string; reason: 'json' | 'utf8' }
+export type ParsedRow = { index: number; value: unknown } | { index: number; error: string; reason: 'json' | 'utf8' | 'schema'; field?: string }
 
 export class BodyError extends Error {
   constructor(
@@ -86,13 +86,98 @@ export function lineText(body: Buffer, s: number, e: number): string {
   return s === 0 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 }
 
-/** One NDJSON line's row: its value, or why it has none. */
-export function parseLine(text: string, index: number, line: number): ParsedRow {
+/** Deeper than any event (an object holding an array of strings) by far. */
+export const MAX_DEPTH = 16
+
+/**
+ * What JSON.parse lets pass but a row must not have, found in one pass over its text outside
+ * strings: nesting deeper than MAX_DEPTH (refused before JSON.parse, whose time grows with the
+ * depth: seconds for a 16 MB line of "["), or a key the row's object gives twice (JSON.parse
+ * keeps the last; the sender's own parser may have kept the first, so neither is safe to
+ * store). Both name the row's field they are in. Text that is not JSON is left to JSON.parse.
+ */
+export function rowShapeProblem(text: string, index: number): ParsedRow | undefined {
+  let depth = 0
+  let inString = false
+  let keyStart = -1
+  let expectKey = false
+  let topObject = false
+  let topSeen = false
+  let key = ''
+  const keys = new Set<string>()
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) {
+        inString = false
+        if (keyStart >= 0) {
+          const raw = text.slice(keyStart, i)
+          keyStart = -1
+          key = raw
+          if (raw.includes('\\')) {
+            try {
+              key = JSON.parse(`"${raw}"`) as string
+            } catch {
+              return undefined
+            }
+          }
+          if (keys.has(key)) return repeatedKey(key, index)
+          // An event has 13 keys at most; a row with more is refused for its unknown ones anyway.
+          if (keys.size < MAX_KEYS) keys.add(key)
+        }
+      }
+      continue
+    }
+    if (c === 0x22) {
+      inString = true
+      if (expectKey) keyStart = i + 1
+      expectKey = false
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_DEPTH) {
+        const field = topObject && keys.size > 0 ? shortKey(key) : ''
+        return { index, field, error: `row ${index}: ${field ? `${keyPhrase(field)}: ` : ''}is nested deeper than ${MAX_DEPTH} levels (no event is)`, reason: 'schema' }
+      }
+      if (depth === 1) {
+        // A second value after the first: not JSON, which JSON.parse words better.
+        if (topSeen) return undefined
+        topSeen = true
+        topObject = c === 0x7b
+      }
+      expectKey = depth === 1 && topObject
+    } else if (c === 0x7d || c === 0x5d) depth--
+    else if (c === 0x2c) expectKey = depth === 1 && topObject
+    else if (c > 0x20) expectKey = false
+  }
+  return undefined
+}
+
+/** Keys remembered per row to find one given twice (more than any event has). */
+const MAX_KEYS = 32
+
+const shortKey = (k: string) => (k.length > 40 ? `${k.slice(0, 40)}…` : k)
+/** A key as an error shows it: bare when it is a plain word, like the contract's fields; else quoted, so no control character or blank reaches a log or a screen. */
+const keyPhrase = (k: string) => (/^[A-Za-z_][\w.-]*…?$/.test(k) ? k : `the key ${JSON.stringify(k)}`)
+
+function repeatedKey(key: string, index: number): ParsedRow {
+  const field = shortKey(key)
+  return { index, field, error: `row ${index}: ${keyPhrase(field)}: is given more than once`, reason: 'schema' }
+}
+
+/** One row's value from its text, or why it has none (`where`: "line 3 " for NDJSON). */
+function parseRow(text: string, index: number, where: string): ParsedRow {
+  const problem = rowShapeProblem(text, index)
+  if (problem) return problem
   try {
     return { index, value: JSON.parse(text) as unknown }
   } catch (e) {
-    return { index, error: `row ${index}: line ${line} is not valid JSON: ${(e as Error).message}`, reason: 'json' }
+    return { index, error: `row ${index}: ${where}is not valid JSON: ${(e as Error).message}`, reason: 'json' }
   }
+}
+
+/** One NDJSON line's row: its value, or why it has none. */
+export function parseLine(text: string, index: number, line: number): ParsedRow {
+  return parseRow(text, index, `line ${line} `)
 }
 
 function parseNdjson(body: Buffer, maxRows: number): ParsedRow[] {
@@ -107,19 +192,28 @@ function parseNdjson(body: Buffer, maxRows: number): ParsedRow[] {
   return rows
 }
 
+/** Where a body's value starts: after a byte-order mark and whitespace. */
+function valueStart(body: Buffer): number {
+  let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0
+  while (i < body.length && (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d)) i++
+  return i
+}
+
 /**
- * Splits a top-level JSON array into the source text of its elements without parsing them,
- * so one malformed element fails alone. Returns an error naming where when the array itself
- * is broken (unterminated string or bracket, text after the end).
+ * Splits a top-level JSON array into the byte ranges of its elements without decoding or
+ * parsing them, so an element that is malformed or not UTF-8 fails alone: the bytes that matter
+ * here (quotes, backslashes, brackets, commas) are ASCII, and no byte of a multi-byte UTF-8
+ * character is. `start` is the index of the "[". Returns an error naming where when the array
+ * itself is broken (unterminated string or bracket, text after the end); throws 413 as soon as
+ * it has seen more than `maxRows` elements (the caller checks the count once more at the end).
  */
-export function splitJsonArray(text: string): { elements: string[] } | { error: string } {
-  let i = text.indexOf('[') + 1
-  const elements: string[] = []
+export function splitJsonArray(body: Uint8Array, start: number, maxRows: number): { elements: Array<[number, number]> } | { error: string } {
+  const elements: Array<[number, number]> = []
   let depth = 0
   let inString = false
-  let start = i
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i)
+  let from = start + 1
+  for (let i = from; i < body.length; i++) {
+    const c = body[i]!
     if (inString) {
       if (c === 0x5c) i++ // backslash: skip the escaped character
       else if (c === 0x22) inString = false
@@ -129,40 +223,44 @@ export function splitJsonArray(text: string): { elements: string[] } | { error: 
     else if (c === 0x7b || c === 0x5b) depth++
     else if (c === 0x7d || c === 0x5d) {
       if (depth === 0) {
-        if (c === 0x7d) return { error: `an unmatched "}" at character ${i} (in row ${elements.length})` }
-        const last = text.slice(start, i)
-        if (last.trim() !== '' || elements.length > 0) elements.push(last)
-        if (text.slice(i + 1).trim() !== '') return { error: `text after the closing "]" at character ${i + 1}` }
+        if (c === 0x7d) return { error: `an unmatched "}" at byte ${i} (in row ${elements.length})` }
+        if (!blank(body, from, i) || elements.length > 0) elements.push([from, i])
+        if (!blank(body, i + 1, body.length)) return { error: `text after the closing "]" at byte ${i + 1}` }
         return { elements }
       }
       depth--
     } else if (c === 0x2c && depth === 0) {
-      elements.push(text.slice(start, i))
-      start = i + 1
+      elements.push([from, i])
+      if (elements.length > maxRows) throw tooMany(maxRows)
+      from = i + 1
     }
   }
   return { error: `the body ends inside row ${elements.length}${inString ? ' (in a string)' : ''}: cut off?` }
 }
 
+/** Whether `b[s..e)` holds only JSON whitespace. */
+function blank(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (b[i] !== 0x20 && b[i] !== 0x09 && b[i] !== 0x0a && b[i] !== 0x0d) return false
+  return true
+}
+
 function parseJson(body: Buffer, maxRows: number): ParsedRow[] {
+  const start = valueStart(body)
+  if (start === body.length) throw new BodyError(400, 'body holds no events')
+  if (body[start] === 0x5b) return parseArrayElements(body, start, maxRows)
   let text: string
   try {
     text = utf8.decode(body)
   } catch {
     throw new BodyError(400, `body is not valid UTF-8 (byte ${firstInvalidUtf8(body)})`)
   }
-  if (text.trim() === '') throw new BodyError(400, 'body holds no events')
-  let value: unknown
+  const problem = rowShapeProblem(text, 0)
+  if (problem) return [problem]
   try {
-    value = JSON.parse(text)
+    return [{ index: 0, value: JSON.parse(text) as unknown }]
   } catch (e) {
-    if (text.trimStart().startsWith('[')) return parseArrayElements(text, maxRows, (e as Error).message)
     throw new BodyError(400, `body is not valid JSON: ${(e as Error).message}${looksLikeNdjson(text) ? '. It looks like NDJSON (one event per line): send it with Content-Type: application/x-ndjson' : ''}`)
   }
-  const list = Array.isArray(value) ? value : [value]
-  if (list.length === 0) throw new BodyError(400, 'body holds no events')
-  if (list.length > maxRows) throw tooMany(maxRows)
-  return list.map((v, index) => ({ index, value: v }))
 }
 
 /** Whether a body that is not one JSON value is one JSON value per line. */
@@ -178,18 +276,29 @@ function looksLikeNdjson(text: string): boolean {
   }
 }
 
-function parseArrayElements(text: string, maxRows: number, wholeError: string): ParsedRow[] {
-  const split = splitJsonArray(text)
-  if ('error' in split) throw new BodyError(400, `body is not valid JSON: ${split.error} (${wholeError})`)
+function parseArrayElements(body: Buffer, start: number, maxRows: number): ParsedRow[] {
+  const split = splitJsonArray(body, start, maxRows)
+  if ('error' in split) {
+    // The JSON parser's own words too, where the body is text it can read.
+    const text = isUtf8(body) ? body.toString('utf8', start) : undefined
+    let parser = ''
+    if (text !== undefined && text.length < 1_000_000) {
+      try {
+        JSON.parse(text)
+      } catch (e) {
+        parser = ` (${(e as Error).message})`
+      }
+    }
+    throw new BodyError(400, `body is not valid JSON: ${split.error}${parser}`)
+  }
+  if (split.elements.length === 0) throw new BodyError(400, 'body holds no events')
   if (split.elements.length > maxRows) throw tooMany(maxRows)
   const last = split.elements.length - 1
-  return split.elements.map((src, index) => {
-    if (index === last && index > 0 && src.trim() === '') return { index, error: `row ${index}: is empty (a comma after the last event?)`, reason: 'json' as const }
-    try {
-      return { index, value: JSON.parse(src) as unknown }
-    } catch (e) {
-      return { index, error: `row ${index}: is not valid JSON: ${(e as Error).message}`, reason: 'json' as const }
-    }
+  return split.elements.map(([s, e], index) => {
+    if (index === last && index > 0 && blank(body, s, e)) return { index, error: `row ${index}: is empty (a comma after the last event?)`, reason: 'json' as const }
+    const bytes = body.subarray(s, e)
+    if (!isUtf8(bytes)) return { index, error: `row ${index}: is not valid UTF-8 (byte ${s + firstInvalidUtf8(bytes)} of the body)`, reason: 'utf8' as const }
+    return parseRow(bytes.toString('utf8'), index, '')
   })
 }
 

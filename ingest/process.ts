@@ -155,7 +155,7 @@ export function processBody(input: ProcessInput, registry: Registry): ProcessRes
   const general = (p: ParsedRow) => {
     const { index } = p
     if ('error' in p) {
-      rejected.push({ index, field: '', error: p.error, reason: p.reason })
+      rejected.push({ index, field: p.field ?? '', error: p.error, reason: p.reason })
       return
     }
     let e: ReportEvent | VisitEvent

@@ -1,42 +1,162 @@
 /**
  * Removes personal numbers from free text before it is stored (DESIGN §7): mainland mobile
- * numbers (with or without separators, +86 or 0086), landlines with an area code, and ID-card
- * numbers (18 digits, the last may be X, written whole or in 6-8-4 groups; or the old 15
- * digits). Digits may be full-width (１３８…), as Chinese input methods often type them.
+ * numbers (+86 or 0086 or not), landlines with an area code, and ID-card numbers (18 digits
+ * with a real birth date, the last may be X; or the old 15 digits, written whole). People write them every which
+ * way — 138-0000-1234, (028)8765 4321, 510104 1990 0101 1234, １３８…, 1 3 8 0 … — so the text
+ * is read as runs of digit groups joined by up to three separators (spaces, dots, dashes of any
+ * width, slashes, commas, brackets, plus signs), and each run of consecutive groups whose digits
+ * together make such a number is masked, whatever its grouping. Landlines alone are held to their
+ * usual shape (the area code a group of its own, groups of at least three digits), as a date
+ * range's digits (2026.01.01-2026.12.31) could otherwise make one.
  */
-const D = '[0-9０-９]'
-const SEP = '[\\s.\\-－]?'
-const NOT_DIGIT_BEFORE = `(?<![0-9０-９])`
-const NOT_DIGIT_AFTER = `(?![0-9０-９])`
 
-const ID_CARD = new RegExp(
-  `${NOT_DIGIT_BEFORE}(?:[1-9１-９]${D}{5}${SEP}(?:19|20|１９|２０)${D}{2}${D}{2}${D}{2}${SEP}${D}{3}[0-9０-９XxＸｘ]|[1-9１-９]${D}{14})(?![0-9０-９XxＸｘ])`,
-  'g',
-)
-const MOBILE = new RegExp(`${NOT_DIGIT_BEFORE}(?:(?:\\+|＋|00|００)?(?:86|８６)${SEP})?[1１][3-9３-９]${D}(?:${SEP}${D}{4}){2}${NOT_DIGIT_AFTER}`, 'g')
-const LANDLINE = new RegExp(`${NOT_DIGIT_BEFORE}[0０]${D}{2,3}${SEP}${D}{7,8}${NOT_DIGIT_AFTER}`, 'g')
-/** Cheap pre-check: nothing to mask without seven digits in a row or digits around a separator. */
-const MAYBE = new RegExp(`${D}{7}|${D}[\\s.\\-－]${D}`)
+/** A separator between the digit groups of one number. */
+const SEP_CHARS = '\\s.\\-－—–‐‑‒―/_,，()（）+＋·'
+/** A run of digit groups (a group may end in an ID card's X), with a "+" or "(" or both before it. */
+const RUN = new RegExp(`[+＋(（]{0,2}[0-9０-９]+[XxＸｘ]?(?:[${SEP_CHARS}]{1,3}[0-9０-９]+[XxＸｘ]?)*`, 'g')
+const GROUP = /[0-9０-９]+[XxＸｘ]?/g
+
+/** Fewer digits than the shortest number masked (a landline with its area code: 10) can't hold one. */
+const MIN_DIGITS = 10
+/** The most digits a number masked has (0086 and a mobile: 15; an ID card: 18). */
+const MAX_DIGITS = 18
 
 export const PHONE_MASK = '[电话已隐藏]'
 export const ID_MASK = '[证件号已隐藏]'
 
+/** ASCII digits of a group (full-width ones folded; X upper-case). */
+function digitsOf(group: string): string {
+  let out = ''
+  for (const ch of group) {
+    const c = ch.charCodeAt(0)
+    out += c >= 0xff10 && c <= 0xff19 ? String.fromCharCode(c - 0xff10 + 0x30) : ch === 'x' || ch === 'Ｘ' || ch === 'ｘ' ? 'X' : ch
+  }
+  return out
+}
+
+const MOBILE = /^1[3-9]\d{9}$/
+const ID_15 = /^[1-9]\d{14}$/
+const ID_18 = /^[1-9]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$/
+
+/**
+ * What the digit groups `g[i..j]` (their digits together: `d`) make, whole: an ID card, a phone
+ * number, or nothing. A mobile in groups must be grouped as people group one — every group of
+ * one digit, or every group of three digits or more (138 0000 1234, 1380-000-1234) — or readings
+ * and lists such as 血压 160/100 150/95 or 1,380,000 would read as one. A landline: its area code
+ * (0 and 2–3 digits; without the 0 after 86) a group of its own, then 7–8 digits in groups of
+ * three or more.
+ */
+function kindOf(g: readonly string[], i: number, j: number, d: string): typeof ID_MASK | typeof PHONE_MASK | undefined {
+  // The old 15-digit cards only written whole: any 15 digits in groups would catch dates and counts.
+  if (d.length === 18 ? ID_18.test(d) : d.length === 15 && i === j && ID_15.test(d)) return ID_MASK
+  if (d.includes('X')) return undefined
+  const prefixed = i < j && (g[i] === '86' || g[i] === '0086')
+  const k = prefixed ? i + 1 : i
+  const number = prefixed ? d.slice(g[i]!.length) : k === j ? d.replace(/^(?:0086|86)(?=1[3-9]\d{9}$)/, '') : d
+  if (number.length === 11 && MOBILE.test(number)) {
+    let ones = true
+    let threes = true
+    for (let x = k; x <= j; x++) {
+      ones &&= g[x]!.length === 1
+      threes &&= g[x]!.length >= 3
+    }
+    if (k === j || ones || threes) return PHONE_MASK
+  }
+  const area = g[k]!
+  if (k === j || !(prefixed ? /^[1-9]\d{1,2}$/ : /^0\d{2,3}$/).test(area)) return undefined
+  for (let x = k + 1; x <= j; x++) if (g[x]!.length < 3) return undefined
+  const local = number.length - area.length
+  return local >= 7 && local <= 8 ? PHONE_MASK : undefined
+}
+
+/** A run of groups with its numbers masked: from each group, the longest stretch that makes one. */
+function maskRun(run: string): string {
+  const g: string[] = []
+  const starts: number[] = []
+  const ends: number[] = []
+  let digits = 0
+  for (const m of run.matchAll(GROUP)) {
+    const text = digitsOf(m[0])
+    g.push(text)
+    starts.push(m.index)
+    ends.push(m.index + m[0].length)
+    digits += text.length
+  }
+  if (digits < MIN_DIGITS) return run
+  let out = ''
+  let done = 0
+  for (let i = 0; i < g.length; ) {
+    let best = -1
+    let mask: string | undefined
+    let xOutside = false
+    let d = ''
+    let ones = true
+    for (let j = i; j < g.length && d.length < MAX_DIGITS; j++) {
+      // Groups of one digit make only a mobile, and only with no other groups among them (see
+      // kindOf): a run like "1 1 1 …" is done with after eleven groups, not eighteen.
+      if ((g[j]!.length === 1) !== ones && j > i) break
+      ones &&= g[j]!.length === 1
+      d += g[j]
+      // Only stretches of a number's length are asked about; an X ends any number.
+      const x = d.endsWith('X')
+      if (ones && (d.length > 11 || (d.length === 2 && !/^1[3-9]/.test(d)))) break
+      if (d.length >= MIN_DIGITS && d.length <= MAX_DIGITS && (!ones || d.length === 11)) {
+        const kind = kindOf(g, i, j, d)
+        if (kind) [best, mask, xOutside] = [j, kind, false]
+        // A phone number with an x after it (an extension: 028-87654321x801): the x stays outside.
+        else if (x && d.length > MIN_DIGITS) {
+          const last = g[j]!
+          g[j] = last.slice(0, -1)
+          if (kindOf(g, i, j, d.slice(0, -1)) === PHONE_MASK) [best, mask, xOutside] = [j, PHONE_MASK, true]
+          g[j] = last
+        }
+      }
+      if (x) break
+    }
+    if (best < 0) {
+      i++
+      continue
+    }
+    let start = starts[i]!
+    let end = ends[best]! - (xOutside ? 1 : 0)
+    // The number's own "+" goes with it, and a bracket before it when its pair is in it or right after it.
+    if (start > 0 && '+＋'.includes(run[start - 1]!)) start--
+    if (start > 0 && '(（'.includes(run[start - 1]!)) {
+      if (/[)）]/.test(run.slice(start, end))) start--
+      else if (end < run.length && ')）'.includes(run[end]!)) [start, end] = [start - 1, end + 1]
+    }
+    out += run.slice(done, start) + mask
+    done = end
+    i = best + 1
+  }
+  return out + run.slice(done)
+}
+
+/** Whether text has enough digits (ASCII or full-width) to hold a number masked. */
+function enoughDigits(text: string): boolean {
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0xff10 && c <= 0xff19)) if (++n >= MIN_DIGITS) return true
+  }
+  return false
+}
+
 export function redact(text: string): string {
-  if (!MAYBE.test(text)) return text
-  return text.replace(ID_CARD, ID_MASK).replace(MOBILE, PHONE_MASK).replace(LANDLINE, PHONE_MASK)
+  if (!enoughDigits(text)) return text
+  return text.replace(RUN, maskRun)
 }
 
 /**
  * Whether the UTF-8 text in `b[s..e)` might change under `redact`: false for sure when it holds
- * no digit at all (ASCII, or full-width: EF BC 90–99), which most notes don't; else redact's own
- * pre-check decides. The ingest hot path (fast-lines.ts) copies a note's bytes only when false.
+ * fewer than ten digits (ASCII, or full-width: EF BC 90–99), as most notes do. The ingest hot
+ * path (fast-lines.ts) copies a note's bytes only when false.
  */
 export function mayHoldNumbers(b: Uint8Array, s: number, e: number): boolean {
+  let n = 0
   for (let i = s; i < e; i++) {
     const c = b[i]!
-    if ((c >= 0x30 && c <= 0x39) || (c === 0xef && i + 2 < e && b[i + 1] === 0xbc && b[i + 2]! >= 0x90 && b[i + 2]! <= 0x99)) {
-      return MAYBE.test(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8'))
-    }
+    if ((c >= 0x30 && c <= 0x39) || (c === 0xef && i + 2 < e && b[i + 1] === 0xbc && b[i + 2]! >= 0x90 && b[i + 2]! <= 0x99)) if (++n >= MIN_DIGITS) return true
   }
   return false
 }

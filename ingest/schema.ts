@@ -53,20 +53,39 @@ function realDateTime(s: string): boolean {
   return days !== undefined && d >= 1 && d <= days && h <= 23 && mi <= 59 && sec <= 59 && Number.isFinite(Date.parse(s))
 }
 
+/** The UTC offsets places use run from -12:00 to +14:00: +23:59 is a typo, not a time zone. */
+export const MAX_OFFSET_EAST_MIN = 14 * 60
+export const MAX_OFFSET_WEST_MIN = 12 * 60
+
+/** Whether the offset (after the time; Z, ±hh:mm or ±hhmm) is one a place could have. */
+function realOffset(s: string): boolean {
+  if (s.endsWith('Z')) return true
+  const m = /([+-])(\d{2}):?(\d{2})$/.exec(s)
+  if (!m) return false
+  const minutes = Number(m[2]) * 60 + Number(m[3])
+  return Number(m[3]) <= 59 && minutes <= (m[1] === '+' ? MAX_OFFSET_EAST_MIN : MAX_OFFSET_WEST_MIN)
+}
+
 const instant = z
   .string()
   .regex(ISO_WITH_OFFSET, 'must be an ISO-8601 date-time with an offset, e.g. 2026-11-23T09:30:00+08:00')
   .refine(realDateTime, 'is not a real date-time (no such day or time)')
+  .refine(realOffset, 'has a UTC offset no place uses (they run from -12:00 to +14:00)')
 
 /** What `instant` accepts: an ISO-8601 date-time with an offset that names a real moment. */
 export function isInstant(s: string): boolean {
-  return ISO_WITH_OFFSET.test(s) && realDateTime(s)
+  return ISO_WITH_OFFSET.test(s) && realDateTime(s) && realOffset(s)
 }
 
 // A lone UTF-16 surrogate can't be stored as UTF-8: refuse it here, not in the store.
 export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 const text = () => z.string().refine((s) => !LONE_SURROGATE.test(s), 'is not valid Unicode (a lone surrogate)')
-const id = (max: number) => text().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+// Ids and names are shown on the wall, in exports and in SQL results: no control characters (a
+// NUL or an escape sequence in an id is a sender's bug, never meant) and no bidi overrides or
+// isolates (they make an id read as another). Notes may break lines.
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+const line = () => text().refine((s) => !CONTROL.test(s), 'must not hold control characters')
+const id = (max: number) => line().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
 const note = text().max(2000, 'must be at most 2,000 characters')
 
 export const reportEventSchema = z
@@ -82,7 +101,7 @@ export const reportEventSchema = z
     lat: z.number().min(-90).max(90).optional(),
     lon: z.number().min(-180).max(180).optional(),
     severity: z.number().int().min(1).max(3).optional(),
-    department: text().max(128, 'must be at most 128 characters').optional(),
+    department: line().max(128, 'must be at most 128 characters').optional(),
     note: note.optional(),
   })
   .superRefine((e, ctx) => {

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads'
 import type { Place } from '../../server/contracts/registry.ts'
 import type { Logger } from '../../server/log.ts'
+import { ID_SEED } from '../id-table.ts'
 import { processBody, type ProcessInput, type ProcessResult } from '../process.ts'
 import { Registry } from '../registry/registry.ts'
 
@@ -83,7 +84,7 @@ export class IngestWorkers {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(BOOT, { workerData: { entry: ENTRY }, resourceLimits: { maxOldGenerationSizeMb: 1024 } })
+    const worker = new Worker(BOOT, { workerData: { entry: ENTRY, idSeed: ID_SEED }, resourceLimits: { maxOldGenerationSizeMb: 1024 } })
     const slot: Slot = { worker, jobs: new Map() }
     worker.postMessage({ type: 'registry', places: this.places } satisfies ToWorker)
     worker.on('message', (m: FromWorker) => {

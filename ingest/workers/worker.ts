@@ -1,9 +1,13 @@
 /** An ingest worker thread: runs `processBody` on request bodies off the main event loop. */
-import { parentPort } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
 import { processBody, type ProcessInput } from '../process.ts'
 import { Registry } from '../registry/registry.ts'
 import type { Place } from '../../server/contracts/registry.ts'
 import type { ToWorker } from './pool.ts'
+
+// Ids hashed here are looked up on the main thread: without its seed (id-table.ts), every resend
+// would be missed. A pool that forgot to pass it must fail loudly, not count events twice.
+if (typeof (workerData as { idSeed?: unknown } | null)?.idSeed !== 'number') throw new Error('an ingest worker needs the main thread\'s id seed (workerData.idSeed)')
 
 let registry = new Registry([])
 

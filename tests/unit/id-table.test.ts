@@ -5,7 +5,10 @@
  * Fixture: generated ids `E-<n>`.
  */
 import { describe, expect, it } from 'vitest'
-import { addRow, findRow, IdTable, idHash, newRowIndex } from '../../ingest/id-table.ts'
+import { execFileSync } from 'node:child_process'
+import { addRow, findRow, IdTable, idHash, idHashWith, newRowIndex } from '../../ingest/id-table.ts'
+import { fnv1a } from '../../ingest/rows.ts'
+import { idsCollidingUnseeded } from '../support/crafted-ids.ts'
 import { RecentIds } from '../../ingest/dedupe.ts'
 
 describe('the id tables', () => {
@@ -28,6 +31,27 @@ describe('the id tables', () => {
     expect(t.set('a', 5, 42)).toBe(true)
     expect(t.get('a', 42)).toBe(5)
     expect(idHash('')).not.toBe(0)
+  })
+
+  it('spreads ids made to share the low bits of an unseeded hash (a sender cannot pick their slots)', () => {
+    const crafted = idsCollidingUnseeded(2_000, 20)
+    expect(new Set(crafted.map((id) => fnv1a(id) & 0xfffff)).size).toBe(1)
+    // Thrown uniformly into 65,536 slots, 2,000 ids share ~30; a hash the sender controls, 1,999.
+    const slots = new Set(crafted.map((id) => idHash(id) & 0xffff))
+    expect(slots.size).toBeGreaterThan(1_900)
+    const t = new IdTable(crafted.length)
+    crafted.forEach((id, i) => t.set(id, i))
+    expect(crafted.every((id, i) => t.get(id) === i)).toBe(true)
+    // Slots depend on the seed: ids that share a slot under one seed are apart under another.
+    const [a, b] = [crafted.map((id) => idHashWith(1, id) & 0xffff), crafted.map((id) => idHashWith(2, id) & 0xffff)]
+    expect(a.filter((slot, i) => slot === b[i]).length).toBeLessThan(10)
+  })
+
+  it('draws its seed afresh in each process', () => {
+    const seedOf = () => Number(execFileSync(process.execPath, ['--import', 'tsx', '-e', "import('./ingest/id-table.ts').then((m) => console.log(m.ID_SEED))"], { encoding: 'utf8' }).trim())
+    const [a, b] = [seedOf(), seedOf()]
+    expect(Number.isInteger(a) && Number.isInteger(b)).toBe(true)
+    expect(a).not.toBe(b)
   })
 
   it('remembers the newest ids across its two generations and forgets the oldest', () => {

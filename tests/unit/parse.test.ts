@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BodyError, firstInvalidUtf8, isNdjson, parseRows, splitJsonArray } from '../../ingest/parse.ts'
+import { BodyError, firstInvalidUtf8, isNdjson, MAX_DEPTH, parseRows, rowShapeProblem, splitJsonArray } from '../../ingest/parse.ts'
 
 const b = (s: string) => Buffer.from(s)
 
@@ -78,8 +78,32 @@ describe('request bodies', () => {
   })
 
   it('splits a top-level array without being fooled by strings, escapes and nesting', () => {
-    expect(splitJsonArray('[1, "a,\\"]", {"b":[1,2]}, [3]]')).toEqual({ elements: ['1', ' "a,\\"]"', ' {"b":[1,2]}', ' [3]'] })
-    expect(splitJsonArray('[1] trailing')).toEqual({ error: 'text after the closing "]" at character 3' })
+    const body = b('[1, "a,\\"]", {"b":[1,2]}, [3]]')
+    const split = splitJsonArray(body, 0, 10)
+    expect('elements' in split && split.elements.map(([s, e]) => body.toString('utf8', s, e))).toEqual(['1', ' "a,\\"]"', ' {"b":[1,2]}', ' [3]'])
+    expect(splitJsonArray(b('[1] trailing'), 0, 10)).toEqual({ error: 'text after the closing "]" at byte 3' })
+  })
+
+  it('finds a key given twice in the object of a row, however it is spelt, and nothing else', () => {
+    expect(rowShapeProblem('{"a":1,"b":2,"a":3}', 4)).toEqual({ index: 4, field: 'a', error: 'row 4: a: is given more than once', reason: 'schema' })
+    expect(rowShapeProblem('{"type":1, "ty\\u0070e" :2}', 0)).toMatchObject({ field: 'type' })
+    expect(rowShapeProblem('{"a\\"b":1,"a\\"b":2}', 0)).toMatchObject({ field: 'a"b' })
+    // A key that is no plain word is quoted: no blank and no control character reaches a log or a screen.
+    expect(rowShapeProblem('{"":1,"":2}', 0)).toMatchObject({ field: '', error: 'row 0: the key "": is given more than once' })
+    expect(rowShapeProblem('{"\\u001b[2J":1,"\\u001b[2J":2}', 0)).toMatchObject({ error: 'row 0: the key "\\u001b[2J": is given more than once' })
+    // Keys of nested objects, values that look like keys, and the same key in two rows are not repeats.
+    for (const ok of ['{"a":{"x":1},"b":{"x":2}}', '{"a":"a","b":["a","b"]}', '{"a":",\\"a\\":"}', '[{"a":1},{"a":2}]', '{"a":1}']) expect(rowShapeProblem(ok, 0), ok).toBeUndefined()
+    // Text that is not one JSON value is JSON.parse's to word.
+    expect(rowShapeProblem('{"a":1}\n{"a":2}', 0)).toBeUndefined()
+  })
+
+  it('refuses nesting no event has before parsing it, naming the field it is in', () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n)
+    expect(rowShapeProblem(`{"groups":${deep(MAX_DEPTH - 1)}}`, 0)).toBeUndefined()
+    expect(rowShapeProblem(`{"event_id":"E","groups":${deep(MAX_DEPTH)}}`, 2)).toEqual({ index: 2, field: 'groups', error: `row 2: groups: is nested deeper than ${MAX_DEPTH} levels (no event is)`, reason: 'schema' })
+    expect(rowShapeProblem(deep(8_000_000), 0)).toMatchObject({ field: '', error: `row 0: is nested deeper than ${MAX_DEPTH} levels (no event is)` })
+    // Brackets inside strings are text.
+    expect(rowShapeProblem(`{"note":"${'['.repeat(100)}"}`, 0)).toBeUndefined()
   })
 
   it('recognises NDJSON content types', () => {
