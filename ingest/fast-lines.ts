@@ -182,7 +182,8 @@ export function contentHash(b: Uint8Array, s: number, e: number): number {
   for (let i = s; i < e; i++) {
     const c = b[i]!
     if (c < 0x80) {
-      if (c < 0x20 || c === 0x7f) return -1
+      // Below 0x20 or 0x7f (DEL), in one comparison: the byte after DEL wraps to 0.
+      if (((c + 1) & 0x7f) <= 0x20) return -1
       h = Math.imul(h ^ c, 0x01000193)
     } else if (c < 0xe0) {
       const u = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f)
@@ -191,7 +192,7 @@ export function contentHash(b: Uint8Array, s: number, e: number): number {
       i += 1
     } else if (c < 0xf0) {
       const u = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f)
-      if ((u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069)) return -1
+      if ((u & 0xff00) === 0x2000 && ((u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069))) return -1
       h = Math.imul(h ^ u, 0x01000193)
       i += 2
     } else {

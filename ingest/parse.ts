@@ -164,12 +164,54 @@ function repeatedKey(key: string, index: number): ParsedRow {
   return { index, field, error: `row ${index}: ${keyPhrase(field)}: is given more than once`, reason: 'schema' }
 }
 
+/** How many times `ch` occurs in `text`, counting at most `max + 1`. */
+function occurrences(text: string, ch: string, max: number): number {
+  let n = 0
+  for (let i = text.indexOf(ch); i >= 0 && n <= max; i = text.indexOf(ch, i + 1)) n++
+  return n
+}
+
+/**
+ * How many keys `text` may write: colons right after a closing quote (blanks between). Never
+ * fewer than it writes (every key is followed so); more when a string holds `":`.
+ */
+function keysAtMost(text: string): number {
+  let n = 0
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    let b = i - 1
+    while (b >= 0 && (text.charCodeAt(b) === 0x20 || text.charCodeAt(b) === 0x09 || text.charCodeAt(b) === 0x0a || text.charCodeAt(b) === 0x0d)) b--
+    if (text.charCodeAt(b) === 0x22) n++
+  }
+  return n
+}
+
+/**
+ * The value of a row's text, or its shape problem; throws what JSON.parse throws. rowShapeProblem
+ * reads every key and bracket, which cost more than JSON.parse itself, so it runs only on a row
+ * that may have a problem: more brackets than MAX_DEPTH (an event has two), or fewer keys parsed
+ * than the text may write (one given twice).
+ */
+function parseShaped(text: string, index: number): ParsedRow {
+  if (occurrences(text, '[', MAX_DEPTH) + occurrences(text, '{', MAX_DEPTH) > MAX_DEPTH) {
+    const problem = rowShapeProblem(text, index)
+    if (problem) return problem
+  }
+  const value = JSON.parse(text) as unknown
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    let keys = 0
+    for (const _ in value) keys++
+    if (keys < keysAtMost(text)) {
+      const problem = rowShapeProblem(text, index)
+      if (problem) return problem
+    }
+  }
+  return { index, value }
+}
+
 /** One row's value from its text, or why it has none (`where`: "line 3 " for NDJSON). */
 function parseRow(text: string, index: number, where: string): ParsedRow {
-  const problem = rowShapeProblem(text, index)
-  if (problem) return problem
   try {
-    return { index, value: JSON.parse(text) as unknown }
+    return parseShaped(text, index)
   } catch (e) {
     return { index, error: `row ${index}: ${where}is not valid JSON: ${(e as Error).message}`, reason: 'json' }
   }
@@ -254,10 +296,8 @@ function parseJson(body: Buffer, maxRows: number): ParsedRow[] {
   } catch {
     throw new BodyError(400, `body is not valid UTF-8 (byte ${firstInvalidUtf8(body)})`)
   }
-  const problem = rowShapeProblem(text, 0)
-  if (problem) return [problem]
   try {
-    return [{ index: 0, value: JSON.parse(text) as unknown }]
+    return [parseShaped(text, 0)]
   } catch (e) {
     throw new BodyError(400, `body is not valid JSON: ${(e as Error).message}${looksLikeNdjson(text) ? '. It looks like NDJSON (one event per line): send it with Content-Type: application/x-ndjson' : ''}`)
   }

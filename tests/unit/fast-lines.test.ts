@@ -243,6 +243,7 @@ describe('the ingest hot path', () => {
 
   it('hashes content exactly as the general path, and refuses a control character', () => {
     for (const s of ['', 'ascii', '楼道堆放杂物', '😀𠀀', 'é and ü', '["E-1","x",null,1]']) expect(contentHash(Buffer.from(s), 0, Buffer.byteLength(s))).toBe(fnv1a(s))
-    expect(contentHash(Buffer.from('a\tb'), 0, 3)).toBe(-1)
+    for (const s of ['a\tb', 'a\u007fb', 'a\u0085b', 'a\u009fb', 'a\u202ab', 'a\u202eb', 'a\u2066b', 'a\u2069b']) expect(contentHash(Buffer.from(s), 0, Buffer.byteLength(s)), JSON.stringify(s)).toBe(-1)
+    for (const s of ['a\u00a0b', 'a\u2029b', 'a\u2065b', 'a\u206ab', '\u4e00']) expect(contentHash(Buffer.from(s), 0, Buffer.byteLength(s)), JSON.stringify(s)).toBe(fnv1a(s))
   })
 })
