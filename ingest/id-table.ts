@@ -8,6 +8,7 @@
  */
 import { randomInt } from 'node:crypto'
 import { workerData } from 'node:worker_threads'
+import { fnv1a } from './rows.ts'
 
 /**
  * The seed of idHash, secret to this process. Senders choose the ids: with a hash anyone can
@@ -34,11 +35,7 @@ export function idHash(id: string): number {
 
 /** idHash from another seed (tests: the slots an id gets depend on the seed). */
 export function idHashWith(seed: number, id: string): number {
-  let h = seed
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
+  let h = fnv1a(id, seed)
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13

@@ -179,7 +179,7 @@ function keysAtMost(text: string): number {
   let n = 0
   for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
     let b = i - 1
-    while (b >= 0 && (text.charCodeAt(b) === 0x20 || text.charCodeAt(b) === 0x09 || text.charCodeAt(b) === 0x0a || text.charCodeAt(b) === 0x0d)) b--
+    while (b >= 0 && jsonSpace(text.charCodeAt(b))) b--
     if (text.charCodeAt(b) === 0x22) n++
   }
   return n
@@ -237,7 +237,7 @@ function parseNdjson(body: Buffer, maxRows: number): ParsedRow[] {
 /** Where a body's value starts: after a byte-order mark and whitespace. */
 function valueStart(body: Buffer): number {
   let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0
-  while (i < body.length && (body[i] === 0x20 || body[i] === 0x09 || body[i] === 0x0a || body[i] === 0x0d)) i++
+  while (i < body.length && jsonSpace(body[i]!)) i++
   return i
 }
 
@@ -247,7 +247,7 @@ function valueStart(body: Buffer): number {
  * here (quotes, backslashes, brackets, commas) are ASCII, and no byte of a multi-byte UTF-8
  * character is. `start` is the index of the "[". Returns an error naming where when the array
  * itself is broken (unterminated string or bracket, text after the end); throws 413 as soon as
- * it has seen more than `maxRows` elements (the caller checks the count once more at the end).
+ * it has seen more than `maxRows` elements.
  */
 export function splitJsonArray(body: Uint8Array, start: number, maxRows: number): { elements: Array<[number, number]> } | { error: string } {
   const elements: Array<[number, number]> = []
@@ -268,6 +268,7 @@ export function splitJsonArray(body: Uint8Array, start: number, maxRows: number)
         if (c === 0x7d) return { error: `an unmatched "}" at byte ${i} (in row ${elements.length})` }
         if (!blank(body, from, i) || elements.length > 0) elements.push([from, i])
         if (!blank(body, i + 1, body.length)) return { error: `text after the closing "]" at byte ${i + 1}` }
+        if (elements.length > maxRows) throw tooMany(maxRows)
         return { elements }
       }
       depth--
@@ -280,9 +281,14 @@ export function splitJsonArray(body: Uint8Array, start: number, maxRows: number)
   return { error: `the body ends inside row ${elements.length}${inString ? ' (in a string)' : ''}: cut off?` }
 }
 
+/** Whether a character code is JSON whitespace (space, tab, line feed, carriage return). */
+function jsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+}
+
 /** Whether `b[s..e)` holds only JSON whitespace. */
 function blank(b: Uint8Array, s: number, e: number): boolean {
-  for (let i = s; i < e; i++) if (b[i] !== 0x20 && b[i] !== 0x09 && b[i] !== 0x0a && b[i] !== 0x0d) return false
+  for (let i = s; i < e; i++) if (!jsonSpace(b[i]!)) return false
   return true
 }
 
@@ -332,7 +338,6 @@ function parseArrayElements(body: Buffer, start: number, maxRows: number): Parse
     throw new BodyError(400, `body is not valid JSON: ${split.error}${parser}`)
   }
   if (split.elements.length === 0) throw new BodyError(400, 'body holds no events')
-  if (split.elements.length > maxRows) throw tooMany(maxRows)
   const last = split.elements.length - 1
   return split.elements.map(([s, e], index) => {
     if (index === last && index > 0 && blank(body, s, e)) return { index, error: `row ${index}: is empty (a comma after the last event?)`, reason: 'json' as const }

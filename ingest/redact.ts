@@ -24,12 +24,13 @@ const MAX_DIGITS = 18
 export const PHONE_MASK = '[电话已隐藏]'
 export const ID_MASK = '[证件号已隐藏]'
 
-/** ASCII digits of a group (full-width ones folded; X upper-case). */
+/** ASCII digits of a group (full-width ones folded), without its X. */
 function digitsOf(group: string): string {
   let out = ''
   for (const ch of group) {
     const c = ch.charCodeAt(0)
-    out += c >= 0xff10 && c <= 0xff19 ? String.fromCharCode(c - 0xff10 + 0x30) : ch === 'x' || ch === 'Ｘ' || ch === 'ｘ' ? 'X' : ch
+    if (c >= 0xff10 && c <= 0xff19) out += String.fromCharCode(c - 0xff10 + 0x30)
+    else if (c >= 0x30 && c <= 0x39) out += ch
   }
   return out
 }
@@ -38,18 +39,20 @@ const MOBILE = /^1[3-9]\d{9}$/
 const ID_15 = /^[1-9]\d{14}$/
 const ID_18 = /^[1-9]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$/
 
-/**
- * What the digit groups `g[i..j]` (their digits together: `d`) make, whole: an ID card, a phone
- * number, or nothing. A mobile in groups must be grouped as people group one — every group of
- * one digit, or every group of three digits or more (138 0000 1234, 1380-000-1234) — or readings
- * and lists such as 血压 160/100 150/95 or 1,380,000 would read as one. A landline: its area code
- * (0 and 2–3 digits; without the 0 after 86) a group of its own, then 7–8 digits in groups of
- * three or more.
- */
-function kindOf(g: readonly string[], i: number, j: number, d: string): typeof ID_MASK | typeof PHONE_MASK | undefined {
+/** Whether `d` (digits, maybe an X at the end) is an ID card: 18 with a real birth date, or the old 15 written `whole`. */
+function isIdCard(d: string, whole: boolean): boolean {
   // The old 15-digit cards only written whole: any 15 digits in groups would catch dates and counts.
-  if (d.length === 18 ? ID_18.test(d) : d.length === 15 && i === j && ID_15.test(d)) return ID_MASK
-  if (d.includes('X')) return undefined
+  return d.length === 18 ? ID_18.test(d) : d.length === 15 && whole && ID_15.test(d)
+}
+
+/**
+ * Whether the digit groups `g[i..j]` (their digits together: `d`) make a phone number, whole. A
+ * mobile in groups must be grouped as people group one — every group of one digit, or every
+ * group of three digits or more (138 0000 1234, 1380-000-1234) — or readings and lists such as
+ * 血压 160/100 150/95 or 1,380,000 would read as one. A landline: its area code (0 and 2–3
+ * digits; without the 0 after 86) a group of its own, then 7–8 digits in groups of three or more.
+ */
+function isPhone(g: readonly string[], i: number, j: number, d: string): boolean {
   const prefixed = i < j && (g[i] === '86' || g[i] === '0086')
   const k = prefixed ? i + 1 : i
   const number = prefixed ? d.slice(g[i]!.length) : k === j ? d.replace(/^(?:0086|86)(?=1[3-9]\d{9}$)/, '') : d
@@ -60,24 +63,27 @@ function kindOf(g: readonly string[], i: number, j: number, d: string): typeof I
       ones &&= g[x]!.length === 1
       threes &&= g[x]!.length >= 3
     }
-    if (k === j || ones || threes) return PHONE_MASK
+    if (k === j || ones || threes) return true
   }
   const area = g[k]!
-  if (k === j || !(prefixed ? /^[1-9]\d{1,2}$/ : /^0\d{2,3}$/).test(area)) return undefined
-  for (let x = k + 1; x <= j; x++) if (g[x]!.length < 3) return undefined
+  if (k === j || !(prefixed ? /^[1-9]\d{1,2}$/ : /^0\d{2,3}$/).test(area)) return false
+  for (let x = k + 1; x <= j; x++) if (g[x]!.length < 3) return false
   const local = number.length - area.length
-  return local >= 7 && local <= 8 ? PHONE_MASK : undefined
+  return local >= 7 && local <= 8
 }
 
 /** A run of groups with its numbers masked: from each group, the longest stretch that makes one. */
 function maskRun(run: string): string {
   const g: string[] = []
+  /** Whether the group ends in an X: an ID card's last digit, or after a phone number an extension's x. */
+  const x: boolean[] = []
   const starts: number[] = []
   const ends: number[] = []
   let digits = 0
   for (const m of run.matchAll(GROUP)) {
     const text = digitsOf(m[0])
     g.push(text)
+    x.push(text.length < m[0].length)
     starts.push(m.index)
     ends.push(m.index + m[0].length)
     digits += text.length
@@ -93,25 +99,19 @@ function maskRun(run: string): string {
     let ones = true
     for (let j = i; j < g.length && d.length < MAX_DIGITS; j++) {
       // Groups of one digit make only a mobile, and only with no other groups among them (see
-      // kindOf): a run like "1 1 1 …" is done with after eleven groups, not eighteen.
+      // isPhone): a run like "1 1 1 …" is done with after eleven groups, not eighteen.
       if ((g[j]!.length === 1) !== ones && j > i) break
       ones &&= g[j]!.length === 1
       d += g[j]
-      // Only stretches of a number's length are asked about; an X ends any number.
-      const x = d.endsWith('X')
       if (ones && (d.length > 11 || (d.length === 2 && !/^1[3-9]/.test(d)))) break
+      // Only stretches of a number's length are asked about.
       if (d.length >= MIN_DIGITS && d.length <= MAX_DIGITS && (!ones || d.length === 11)) {
-        const kind = kindOf(g, i, j, d)
-        if (kind) [best, mask, xOutside] = [j, kind, false]
+        if (isIdCard(x[j] ? `${d}X` : d, i === j)) [best, mask, xOutside] = [j, ID_MASK, false]
         // A phone number with an x after it (an extension: 028-87654321x801): the x stays outside.
-        else if (x && d.length > MIN_DIGITS) {
-          const last = g[j]!
-          g[j] = last.slice(0, -1)
-          if (kindOf(g, i, j, d.slice(0, -1)) === PHONE_MASK) [best, mask, xOutside] = [j, PHONE_MASK, true]
-          g[j] = last
-        }
+        else if (isPhone(g, i, j, d)) [best, mask, xOutside] = [j, PHONE_MASK, x[j]!]
       }
-      if (x) break
+      // An X ends any number.
+      if (x[j]) break
     }
     if (best < 0) {
       i++

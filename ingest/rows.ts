@@ -18,9 +18,13 @@ export const COLUMNS = {
   visits: ['event_id', 'at', 'micro_grid', 'grid', 'community', 'street', 'district', 'worker_id', 'worker_role', 'household', 'groups', 'kind', 'duration_min', 'follow_up', 'note', 'received_at', 'source', 'content_hash'],
 } as const satisfies Record<EventKind, readonly string[]>
 
+/** FNV-1a's offset basis: where the content fingerprint starts (ingest/id-table.ts starts from a secret one). */
+export const FNV_BASIS = 0x811c9dc5
+
 /** 32-bit FNV-1a of a string's UTF-16 code units: the content fingerprint (not a security hash). */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5
+export function fnv1a(s: string, basis = FNV_BASIS): number {
+  // An int32 from the start: a basis past 2^31 kept as a double slows the loop (see contentHash).
+  let h = basis | 0
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i)
     h = Math.imul(h, 0x01000193)

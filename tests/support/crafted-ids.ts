@@ -5,8 +5,9 @@
  * after the last code unit c are ((h ^ c) · prime) mod 2^16 and the prime is odd, so one c puts
  * any prefix on any low 16 bits; the code unit before it is tried until bits 16–19 match too.
  */
+import { fnv1a } from '../../ingest/rows.ts'
+
 const PRIME = 0x01000193
-const BASIS = 0x811c9dc5
 
 /** The prime's inverse mod 2^32 (Newton's iteration: each step doubles the bits that are right). */
 const INVERSE = (() => {
@@ -15,23 +16,20 @@ const INVERSE = (() => {
   return x
 })()
 
-const step = (h: number, c: number) => Math.imul(h ^ c, PRIME)
-
 export function idsCollidingUnseeded(n: number, bits: number, target = 0x51234): string[] {
   const mask = bits >= 32 ? -1 : (1 << bits) - 1
   const want = target & mask
   const ids: string[] = []
   for (let i = 0; ids.length < n; i++) {
-    const prefix = `E-${i}-`
-    let h = BASIS
-    for (let j = 0; j < prefix.length; j++) h = step(h, prefix.charCodeAt(j))
     // CJK code units before the last: any would do; these keep the ids printable.
     for (let c1 = 0x4e00; c1 < 0x9fff; c1++) {
-      const h1 = step(h, c1)
-      const c2 = (Math.imul(want & 0xffff, INVERSE) ^ h1) & 0xffff
+      const head = `E-${i}-${String.fromCharCode(c1)}`
+      // The last code unit that puts the hash on the wanted low 16 bits, from the state before it.
+      const c2 = (Math.imul(want & 0xffff, INVERSE) ^ fnv1a(head)) & 0xffff
       if (c2 >= 0xd800 && c2 <= 0xdfff) continue
-      if ((step(h1, c2) & mask) === want) {
-        ids.push(prefix + String.fromCharCode(c1, c2))
+      const id = head + String.fromCharCode(c2)
+      if ((fnv1a(id) & mask) === want) {
+        ids.push(id)
         break
       }
     }
