@@ -71,7 +71,7 @@ export function scopeFilters(scope: Scope): Record<string, string> {
   const inTree = (c: string) => `(${c} = ${code} OR startsWith(${c}, ${literal(`${s.code}.`)}))`
   return {
     report_events: `${col} = ${code}`,
-    report_state: `${col} = ${code}`,
+    report_state: `origin.${col} = ${code}`,
     visit_events: `${col} = ${code}`,
     places: inTree('code'),
     place_boundaries: inTree('code'),

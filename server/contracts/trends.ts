@@ -37,7 +37,7 @@ export interface PeriodFigures {
   rejected: number
   /**
    * Key-population households visited in an average week of the period (the weekly rule,
-   * 每周巡访): weeks Monday to Sunday, each in the month of its Monday.
+   * 每周巡访): weeks Monday to Sunday, each in the month of its Monday. An average, not rounded.
    */
   visited: number
   /** The registry's key-population households of the unit (the denominator of visit coverage). */

@@ -183,7 +183,8 @@ function figures(row: ReportRow | undefined, visits: VisitRow | undefined, place
     closedOnTime: Number(row?.closed_on_time ?? 0),
     reopened: Number(row?.reopened ?? 0),
     rejected: Number(row?.rejected ?? 0),
-    visited: weeks > 0 ? Math.round(Number(visits?.household_weeks ?? 0) / weeks) : 0,
+    // Not rounded: coverage, its changes and the ranking divide it by a few dozen households.
+    visited: weeks > 0 ? Number(visits?.household_weeks ?? 0) / weeks : 0,
     keyHouseholds: place.keyHouseholds,
     households: place.households,
   }

@@ -47,8 +47,8 @@ FROM
             (
                 -- report_current's columns, merged here so the chunk is picked before merging
                 -- (through the view the engine would merge every report first).
-                SELECT report_id, max(district) AS district, max(street) AS street, max(community) AS community,
-                    max(grid) AS grid, max(category) AS category, max(reporter_role) AS reporter_role,
+                SELECT report_id, min(origin) AS o, o.district AS district, o.street AS street, o.community AS community,
+                    o.grid AS grid, if(o.rank = 0, o.category, '') AS category, if(o.rank = 0, o.reporter_role, '') AS reporter_role,
                     min(reported_at) AS reported_at, min(verified_at) AS verified_at, max(resolved_at) AS resolved_at,
                     max(closed_at) AS closed_at, max(reopened_at) AS reopened_at, max(rejected_at) AS rejected_at
                 FROM report_state

@@ -59,7 +59,7 @@ beforeAll(async () => {
   const y1 = monthStart(addMonths(M1, -12), TZ)
   // Last month's base of this month ends at the same day and hour, through the end of that hour.
   const cut = Math.min(Math.ceil((m1 + (now - m0)) / HOUR) * HOUR, m0)
-  const events = [
+  const events: Array<Record<string, unknown>> = [
     // Either side of that cut: the first is in last month's base, the second is not (both in last month).
     ...lifecycle(mgA, 'illegal_ads', cut - 0.5 * HOUR, [['verified', cut - 0.25 * HOUR]]),
     ...lifecycle(mgB, 'illegal_ads', cut + 0.5 * HOUR - (cut === m0 ? HOUR : 0), []),
@@ -79,6 +79,19 @@ beforeAll(async () => {
     // Another street: never in this street's review.
     ...lifecycle(elsewhere, 'clutter', m1 + 3 * DAY, [['resolved', m1 + 3 * DAY + HOUR]]),
   ]
+  // A report is where and what its first `reported` event says (migration 012): its later steps
+  // come from another community's micro-grid (the greater code, which a max over events would
+  // pick), its verification claims a mobile grid worker, and a second `reported` says
+  // illegal_parking (SLA 8 hours: resolved after 10 it would overrun; clutter's 2 days it does not).
+  const [placed, stray] = [mgA, mgB].sort() as [string, string]
+  const origin = `TR-${process.pid}-${++seq}`
+  const o = { report_id: origin, micro_grid: stray }
+  events.push(
+    { ...o, event_id: `${origin}-r`, type: 'reported', at: iso(m1 + 5 * DAY), micro_grid: placed, category: 'clutter', channel: 'app', reporter_role: 'grid_worker' },
+    { ...o, event_id: `${origin}-r2`, type: 'reported', at: iso(m1 + 5 * DAY + HOUR), category: 'illegal_parking', channel: 'wechat', reporter_role: 'grid_worker' },
+    { ...o, event_id: `${origin}-v`, type: 'verified', at: iso(m1 + 5 * DAY + 2 * HOUR), reporter_role: 'mobile_worker' },
+    { ...o, event_id: `${origin}-s`, type: 'resolved', at: iso(m1 + 5 * DAY + 10 * HOUR) },
+  )
   // Late and out of order: a report whose `resolved` comes first, `reported` last.
   const late = lifecycle(mgB, 'public_facility', m1 + 15 * DAY, [['verified', m1 + 15 * DAY + 2 * HOUR], ['resolved', m1 + 16 * DAY]])
   expect((await app.post('reports', events)).body.accepted).toBe(events.length)
@@ -117,6 +130,7 @@ afterAll(async () => {
 
 interface Raw {
   report_id: string
+  event_id: string
   community: string
   type: string
   at_ms: string
@@ -147,7 +161,10 @@ function cutAt(month: string): { start: number; end: number } {
 async function expected(period: Period, unit: string | null): Promise<Omit<PeriodFigures, 'keyHouseholds' | 'households' | 'visited'>> {
   const span = typeof period === 'object' && !Array.isArray(period) ? period : undefined
   const [first, last] = span ? ['', ''] : Array.isArray(period) ? period : [period as string, period as string]
-  const raw = await rows<Raw>(`SELECT report_id, community, toString(type) AS type, toString(toUnixTimestamp64Milli(at)) AS at_ms, category, reporter_role FROM report_events FINAL WHERE street = {s:String}`, { s: STREET })
+  const raw = await rows<Raw>(
+    `SELECT report_id, event_id, community, toString(type) AS type, toString(toUnixTimestamp64Milli(at)) AS at_ms, category, reporter_role FROM report_events FINAL WHERE street = {s:String}`,
+    { s: STREET },
+  )
   const byReport = new Map<string, Raw[]>()
   for (const r of raw) byReport.set(r.report_id, [...(byReport.get(r.report_id) ?? []), r])
   const sla = slaTable()
@@ -157,11 +174,13 @@ async function expected(period: Period, unit: string | null): Promise<Omit<Perio
   const verifyMin: number[] = []
   const resolveMin: number[] = []
   for (const evs of byReport.values()) {
-    if (unit !== null && evs[0]!.community !== unit) continue
+    // The report's first `reported` event (ties by event id) places it and says what it is; without one, its earliest event places it.
+    const earliest = [...evs].sort((a, b) => Number(a.type !== 'reported') - Number(b.type !== 'reported') || Number(a.at_ms) - Number(b.at_ms) || (a.event_id < b.event_id ? -1 : 1))[0]!
+    if (unit !== null && earliest.community !== unit) continue
     const times = (type: string) => evs.filter((e) => e.type === type).map((e) => Number(e.at_ms))
     const first_ = (type: string) => (times(type).length ? Math.min(...times(type)) : undefined)
     const last_ = (type: string) => (times(type).length ? Math.max(...times(type)) : undefined)
-    const rep = evs.find((e) => e.type === 'reported')
+    const rep = earliest.type === 'reported' ? earliest : undefined
     const reportedAt = first_('reported')
     const category = rep?.category ?? ''
     const minutes = (t: number) => (reportedAt === undefined ? undefined : (t - reportedAt) / 60_000)
@@ -246,11 +265,13 @@ describe('the monthly review against the raw events', () => {
   it('puts each step in the local month it happened in, and counts a resend and a late report once', () => {
     const [last, now] = report.months
     // Reported 30 minutes before this month began (local time) → last month; resolved after → this month.
-    expect(last!.reported).toBe(8) // three in A, the rejected one, the one before midnight, the late one, the two at the cut
+    expect(last!.reported).toBe(9) // three in A, the rejected one, the one before midnight, the late one, the two at the cut, the one reported twice
     expect(now!.reported).toBe(2)
     expect(now!.resolved).toBe(1)
     // Overran: the clutter report resolved after 3 days, and the parking report whose second
-    // resolution came a day after it was reported (illegal parking: 8 hours).
+    // resolution came a day after it was reported (illegal parking: 8 hours); not the report
+    // first made as clutter and resolved after 10 hours, whatever its second `reported` says.
+    // Mobile: the parking report; not the one whose verification claimed a mobile grid worker.
     expect(last!).toMatchObject({ reopened: 1, rejected: 1, overran: 2, mobile: 1 })
     // Closed: the three in A — the reopened one once, at its last closure; only the first in time.
     expect(last!).toMatchObject({ closed: 3, closedOnTime: 1 })
@@ -311,7 +332,7 @@ describe('the monthly review against the raw events', () => {
           .map(({ v, monday }) => `${monday}|${v.household}`),
       )
       const n = weeksBetween(firstDay, endDay, TZ, app.now())
-      return n > 0 ? Math.round(weeks.size / n) : 0
+      return n > 0 ? weeks.size / n : 0
     }
     const visited = (first: string, last: string, unit: string | null) => visitedIn(`${first}-01`, `${addMonths(last, 1)}-01`, Infinity, unit)
     const visitedCut = (span: { start: number; end: number }, unit: string | null) => visitedIn(localDay(span.start), localDay(span.end + DAY), span.end, unit)
