@@ -60,6 +60,9 @@ function literal(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 }
 
+/** Where each level's code sits in report_state's origin, split on tabs (migration 012). */
+const ORIGIN_FIELD: Record<string, number> = { district: 6, street: 5, community: 4 }
+
 /** The row filter of each console table for a scope (the city: none). */
 export function scopeFilters(scope: Scope): Record<string, string> {
   const s = parseScope(scope)
@@ -71,7 +74,7 @@ export function scopeFilters(scope: Scope): Record<string, string> {
   const inTree = (c: string) => `(${c} = ${code} OR startsWith(${c}, ${literal(`${s.code}.`)}))`
   return {
     report_events: `${col} = ${code}`,
-    report_state: `origin.${col} = ${code}`,
+    report_state: `splitByChar('\\t', origin)[${ORIGIN_FIELD[s.level]}] = ${code}`,
     visit_events: `${col} = ${code}`,
     places: inTree('code'),
     place_boundaries: inTree('code'),

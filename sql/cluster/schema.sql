@@ -262,18 +262,7 @@ COMMENT 'Grid report lifecycle events, one row per event; read with FINAL or thr
 CREATE TABLE report_state_local ON CLUSTER '{cluster}'
 (
     `report_id` String COMMENT 'The report',
-    `origin` SimpleAggregateFunction(min, Tuple(
-        rank UInt8,
-        at DateTime64(3, 'UTC'),
-        event_id String,
-        micro_grid String,
-        grid String,
-        community String,
-        street String,
-        district String,
-        category String,
-        channel String,
-        reporter_role String)) DEFAULT (255, toDateTime64(0, 3, 'UTC'), '', '', '', '', '', '', '', '', '') COMMENT 'The event that says where and what the report is: its first reported event (rank 0), else its earliest (rank 1); 255 on rows written before migration 012',
+    `origin` SimpleAggregateFunction(min, String) DEFAULT '9' COMMENT 'The event that says where and what the report is, as one sortable string: rank (0: its first reported event, 1: else its earliest event, 9: rows written before migration 012), at in ms since epoch (13 digits), the event id\'s hash (16 hex digits), then tab-separated micro_grid, grid, community, street, district, category, channel, reporter_role. Read it through report_current',
     `severity` SimpleAggregateFunction(max, UInt8) COMMENT 'Highest severity seen',
     `first_at` SimpleAggregateFunction(min, DateTime64(3, 'UTC')) COMMENT 'Earliest event of any type',
     `last_at` SimpleAggregateFunction(max, DateTime64(3, 'UTC')) COMMENT 'Latest event of any type',
@@ -293,18 +282,7 @@ COMMENT 'One row per report after merge: its lifecycle timestamps. Query with GR
 CREATE TABLE report_state ON CLUSTER '{cluster}'
 (
     `report_id` String COMMENT 'The report',
-    `origin` SimpleAggregateFunction(min, Tuple(
-        rank UInt8,
-        at DateTime64(3, 'UTC'),
-        event_id String,
-        micro_grid String,
-        grid String,
-        community String,
-        street String,
-        district String,
-        category String,
-        channel String,
-        reporter_role String)) DEFAULT (255, toDateTime64(0, 3, 'UTC'), '', '', '', '', '', '', '', '', '') COMMENT 'The event that says where and what the report is: its first reported event (rank 0), else its earliest (rank 1); 255 on rows written before migration 012',
+    `origin` SimpleAggregateFunction(min, String) DEFAULT '9' COMMENT 'The event that says where and what the report is, as one sortable string: rank (0: its first reported event, 1: else its earliest event, 9: rows written before migration 012), at in ms since epoch (13 digits), the event id\'s hash (16 hex digits), then tab-separated micro_grid, grid, community, street, district, category, channel, reporter_role. Read it through report_current',
     `severity` SimpleAggregateFunction(max, UInt8) COMMENT 'Highest severity seen',
     `first_at` SimpleAggregateFunction(min, DateTime64(3, 'UTC')) COMMENT 'Earliest event of any type',
     `last_at` SimpleAggregateFunction(max, DateTime64(3, 'UTC')) COMMENT 'Latest event of any type',
@@ -653,7 +631,7 @@ COMMENT 'Households visited per unit and week; read with FINAL';
 CREATE MATERIALIZED VIEW report_state_mv ON CLUSTER '{cluster}' TO report_state_local
 AS SELECT
     report_id,
-    min((toUInt8(type != 'reported'), at, event_id, toString(micro_grid), toString(grid), toString(community), toString(street), toString(district), toString(category), toString(channel), toString(reporter_role))) AS origin,
+    min(concat(if(type = 'reported', '0', '1'), leftPad(toString(greatest(0, toUnixTimestamp64Milli(at))), 13, '0'), hex(cityHash64(event_id)), '\t', micro_grid, '\t', grid, '\t', community, '\t', street, '\t', district, '\t', category, '\t', channel, '\t', reporter_role)) AS origin,
     max(severity) AS severity,
     min(at) AS first_at,
     max(at) AS last_at,
@@ -769,30 +747,46 @@ GROUP BY
 CREATE VIEW report_current ON CLUSTER '{cluster}'
 AS SELECT
     report_id,
-    min(report_state.origin) AS origin,
-    origin.micro_grid AS micro_grid,
-    origin.grid AS grid,
-    origin.community AS community,
-    origin.street AS street,
-    origin.district AS district,
-    if(origin.rank = 0, origin.category, '') AS category,
-    if(origin.rank = 0, origin.channel, '') AS channel,
-    if(origin.rank = 0, origin.reporter_role, '') AS reporter_role,
-    max(severity) AS severity,
-    min(first_at) AS first_at,
-    max(last_at) AS last_at,
-    min(reported_at) AS reported_at,
-    min(verified_at) AS verified_at,
-    min(dispatched_at) AS dispatched_at,
-    max(resolved_at) AS resolved_at,
-    max(closed_at) AS closed_at,
-    max(reopened_at) AS reopened_at,
-    max(rejected_at) AS rejected_at,
+    origin[2] AS micro_grid,
+    origin[3] AS grid,
+    origin[4] AS community,
+    origin[5] AS street,
+    origin[6] AS district,
+    if(reported, origin[7], '') AS category,
+    if(reported, origin[8], '') AS channel,
+    if(reported, origin[9], '') AS reporter_role,
+    severity,
+    first_at,
+    last_at,
+    reported_at,
+    verified_at,
+    dispatched_at,
+    resolved_at,
+    closed_at,
+    reopened_at,
+    rejected_at,
     (rejected_at IS NULL) AND ((closed_at IS NULL) OR ((reopened_at IS NOT NULL) AND (reopened_at > closed_at))) AS is_open,
     (resolved_at IS NULL) OR ((reopened_at IS NOT NULL) AND (reopened_at > resolved_at)) AS is_unresolved,
     coalesce(verified_at, dispatched_at, resolved_at, closed_at, rejected_at) IS NULL AS is_unverified
-FROM report_state
-GROUP BY report_id;
+FROM
+(
+    SELECT
+        report_id,
+        splitByChar('\t', min(report_state.origin)) AS origin,
+        startsWith(origin[1], '0') AS reported,
+        max(report_state.severity) AS severity,
+        min(report_state.first_at) AS first_at,
+        max(report_state.last_at) AS last_at,
+        min(report_state.reported_at) AS reported_at,
+        min(report_state.verified_at) AS verified_at,
+        min(report_state.dispatched_at) AS dispatched_at,
+        max(report_state.resolved_at) AS resolved_at,
+        max(report_state.closed_at) AS closed_at,
+        max(report_state.reopened_at) AS reopened_at,
+        max(report_state.rejected_at) AS rejected_at
+    FROM report_state
+    GROUP BY report_id
+);
 
 -- live_report_state: reads report_current (view).
 CREATE VIEW live_report_state ON CLUSTER '{cluster}'
@@ -832,4 +826,4 @@ INSERT INTO schema_migrations (version, name, checksum) VALUES
     (9, 'sql_console', '1b884202a249003ed757d4ff8337bef951e5b0566d49d58a5f60e12a1c0a35c0'),
     (10, 'live_report_state_last_time', 'eb0bb96ef15215f316559bd3cb5cf8d3467d80d4f0157f5d6e7962ef0f0744ea'),
     (11, 'trends_fine_granules', '3d81144ec2af57f7a6fa2d469420df17448ce08be0fbf78ac83a08333b0fbb52'),
-    (12, 'report_origin', '5e6be194913519189ebeb3d7ba62220cd39679acf2189a14f6dbcb67c57d27a7');
+    (12, 'report_origin', 'a319435c221cb5844838f510f355cd62dbcb9602617fd958bde510f03f1f2133');

@@ -18,9 +18,9 @@ FROM
 (
     SELECT
         report_id,
-        min(origin) AS o,
-        o.micro_grid AS micro_grid,
-        if(o.rank = 0, o.category, '') AS category,
+        splitByChar('\t', min(origin)) AS o,
+        o[2] AS micro_grid,
+        if(startsWith(o[1], '0'), o[7], '') AS category,
         min(report_state.reported_at) AS reported,
         max(report_state.resolved_at) AS resolved,
         resolved >= {since:DateTime64(3, 'UTC')} AND resolved <= {until:DateTime64(3, 'UTC')} AS resolved_in

@@ -47,8 +47,8 @@ FROM
             (
                 -- report_current's columns, merged here so the chunk is picked before merging
                 -- (through the view the engine would merge every report first).
-                SELECT report_id, min(origin) AS o, o.district AS district, o.street AS street, o.community AS community,
-                    o.grid AS grid, if(o.rank = 0, o.category, '') AS category, if(o.rank = 0, o.reporter_role, '') AS reporter_role,
+                SELECT report_id, splitByChar('\t', min(origin)) AS o, o[6] AS district, o[5] AS street, o[4] AS community,
+                    o[3] AS grid, if(startsWith(o[1], '0'), o[7], '') AS category, if(startsWith(o[1], '0'), o[9], '') AS reporter_role,
                     min(reported_at) AS reported_at, min(verified_at) AS verified_at, max(resolved_at) AS resolved_at,
                     max(closed_at) AS closed_at, max(reopened_at) AS reopened_at, max(rejected_at) AS rejected_at
                 FROM report_state

@@ -208,6 +208,7 @@ describe('the SQL console answers analysts', () => {
       "SELECT count() FROM report_events FINAL WHERE event_id LIKE 'C-%'",
       "SELECT count() FROM default.report_events AS e WHERE e.event_id LIKE 'C-%'",
       "SELECT count() FROM live_report_state WHERE report_id LIKE 'C-%'",
+      "SELECT count() FROM (SELECT report_id FROM report_state WHERE report_id LIKE 'C-%' GROUP BY report_id)",
       "SELECT count() FROM (SELECT * FROM report_events WHERE event_id LIKE 'C-%' UNION ALL SELECT * FROM report_events WHERE 0)",
     ]) {
       const city = (await run(cityAnalyst, q)) as { body: ConsoleResult }
