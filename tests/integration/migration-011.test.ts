@@ -15,6 +15,8 @@ import { migrate, readMigrations, splitStatements } from '../../sql/migrate.ts'
 let store: Store
 let dir: string
 const ELEVEN = readMigrations().find((m) => m.version === 11)!
+/** The migrations up to this one: the later ones are tested on their own. */
+const UP_TO_11 = readMigrations().filter((m) => m.version <= 11)
 
 const rows = async <T>(query: string, on = store): Promise<T[]> => (await on.admin.query({ query, format: 'JSONEachRow' })).json<T>()
 const HOURLY_SUMS = `SELECT level, parent, unit, toString(toDate(hour)) AS day, toInt32(sum(reported)) AS reported, toInt32(sum(closed)) AS closed,
@@ -59,7 +61,7 @@ describe('migration 011', () => {
   it('keeps every rollup row, in tables of small granules', async () => {
     const [hourly, monthly] = [await rows(HOURLY_SUMS), await rows(MONTHLY_SUMS)]
     expect(hourly.length).toBeGreaterThan(2)
-    expect(await migrate(store.admin)).toEqual([11])
+    expect(await migrate(store.admin, UP_TO_11)).toEqual([11])
     expect(await rows(HOURLY_SUMS)).toEqual(hourly)
     expect(await rows(MONTHLY_SUMS)).toEqual(monthly)
     const settings = await rows<{ name: string; engine_full: string }>("SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN ('trends_monthly', 'trends_hourly', 'trends_daily') ORDER BY name")
@@ -96,7 +98,7 @@ describe('migration 011', () => {
         at = await storeAt010()
         const [hourly, monthly] = [await rows(HOURLY_SUMS, at.store), await rows(MONTHLY_SUMS, at.store)]
         for (const x of statements.slice(0, stop)) await at.store.admin.command({ query: x })
-        expect(await migrate(at.store.admin), label).toEqual([11])
+        expect(await migrate(at.store.admin, UP_TO_11), label).toEqual([11])
         expect(await rows(HOURLY_SUMS, at.store), label).toEqual(hourly)
         expect(await rows(MONTHLY_SUMS, at.store), label).toEqual(monthly)
         expect(await rows(DAILY_SUMS, at.store), label).toEqual(hourly)
