@@ -20,7 +20,7 @@ import { KeyStore } from '../server/auth/keys.ts'
 import { SessionStore } from '../server/auth/sessions.ts'
 import { UserStore } from '../server/auth/users.ts'
 import { errorHandler } from '../server/routes/errors.ts'
-import { ingestRoutes } from '../server/routes/ingest.ts'
+import { ingestRoutes, REQUEST_TIMEOUT_MS } from '../server/routes/ingest.ts'
 import { metricsRoute } from '../server/routes/metrics.ts'
 import { readMigrations } from '../sql/migrate.ts'
 import { sql } from '../sql/queries.ts'
@@ -127,7 +127,8 @@ export async function startIngestService(config: Config, log: Logger): Promise<I
     res.status(404).json({ error: 'no such route: this is the ingest service (POST /api/v1/reports, /api/v1/visits)' })
   })
   app.use(errorHandler(log, config.ingest.maxBodyBytes))
-  const server = http.createServer(app)
+  // A stalled upload holds ingest's memory until then (Node's default: 300 s).
+  const server = http.createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, app)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => resolve())

@@ -27,7 +27,7 @@ export class IngestMetrics {
     this.accepted = new Counter({ name: 'gridpulse_ingest_accepted_events_total', help: 'Events acknowledged (durable in the spool)', labelNames: ['stream'], registers })
     this.duplicates = new Counter({ name: 'gridpulse_ingest_duplicate_events_total', help: 'Resent events answered as duplicates, not written again', labelNames: ['stream'], registers })
     this.rejected = new Counter({ name: 'gridpulse_ingest_rejected_events_total', help: 'Rows refused, by reason', labelNames: ['stream', 'reason'], registers })
-    this.refused = new Counter({ name: 'gridpulse_ingest_refused_requests_total', help: 'Requests refused whole: 413 too large, 429 busy, 503 spool full or failing', labelNames: ['status', 'why'], registers })
+    this.refused = new Counter({ name: 'gridpulse_ingest_refused_requests_total', help: 'Requests refused whole: 408 a body that stalled, 413 too large, 415 an unknown encoding, 429 busy, 503 spool full or failing', labelNames: ['status', 'why'], registers })
     this.arrivalLag = new BulkHistogram('gridpulse_ingest_arrival_lag_seconds', 'received_at − at of accepted events (late and backfilled events land in the high buckets)', LAG_BUCKETS)
     registry.registerMetric(this.arrivalLag as never)
     this.flushSeconds = new Histogram({ name: 'gridpulse_ingest_flush_seconds', help: 'Time to store one spooled batch, retries included', labelNames: ['stream'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers })

@@ -71,6 +71,8 @@ export interface IngestOptions {
   maxBatchRows: number
   /** Request bytes that may be in processing at once before requests get 429. */
   maxInFlightBytes: number
+  /** How long a request body may send nothing before it is answered 408, ms. */
+  bodyIdleMs: number
   /** Worker threads for parsing and validating (0: on the main thread). */
   workers: number
   /** How many recent event ids to remember per stream for answering resends. */
@@ -93,10 +95,24 @@ export function ingestOptions(config: Config, deps: Pick<IngestOptions, 'store' 
     flushMs: c.flushMs,
     maxBatchRows: c.maxBatchRows,
     maxInFlightBytes: c.maxInFlightBytes,
+    bodyIdleMs: c.bodyIdleMs,
     workers: c.workers,
     recentIds: c.recentIds,
     retry: { minMs: Math.min(200, c.retryMaxMs), maxMs: c.retryMaxMs },
   }
+}
+
+/** Room held in the in-flight budget for one request body (`Ingest.admit`). */
+export interface Admission {
+  /** Bytes held now. */
+  readonly bytes: number
+  /**
+   * Holds room for `total` bytes in all (nothing to do when it holds that much). Throws
+   * IngestBusyError (429), still holding what it held, when the rest does not fit.
+   */
+  grow(total: number): void
+  /** Gives all of it back; again is harmless. */
+  release(): void
 }
 
 /** A request's rows appended to the spool and not yet durable: a concurrent resend of one waits for them. */
@@ -187,23 +203,53 @@ export class Ingest {
   }
 
   /**
-   * Reserves room for a request body of `bytes` before it is read, so memory stays bounded
-   * however many clients send at once: throws IngestBusyError (429) past
-   * INGEST_MAX_INFLIGHT_BYTES, or IngestUnavailableError while shutting down. Call the returned
-   * function when the request is done.
+   * Reserves room for a request body before it is read, so memory stays bounded however many
+   * clients send at once: `bytes` now, more with `grow` as the body arrives. Throws
+   * IngestBusyError (429) past INGEST_MAX_INFLIGHT_BYTES, or IngestUnavailableError while
+   * shutting down. Release the admission when the request is done, however it ends.
    */
-  admit(bytes: number): () => void {
+  admit(bytes: number): Admission {
     if (this.closing) throw new IngestUnavailableError('ingest is shutting down; retry shortly', 2)
-    if (this.inFlightBytes > 0 && this.inFlightBytes + bytes > this.opts.maxInFlightBytes) {
+    this.hold(bytes, 0)
+    let held = bytes
+    let released = false
+    return {
+      get bytes() {
+        return held
+      },
+      grow: (total) => {
+        if (released || total <= held) return
+        this.hold(total - held, held)
+        held = total
+      },
+      release: () => {
+        if (!released) this.inFlightBytes -= held
+        released = true
+      },
+    }
+  }
+
+  /** Bytes the admissions of requests in flight hold now. */
+  get inFlight(): number {
+    return this.inFlightBytes
+  }
+
+  /** How long a request body may send nothing before it is answered 408 (INGEST_BODY_IDLE_MS). */
+  get bodyIdleMs(): number {
+    return this.opts.bodyIdleMs
+  }
+
+  /**
+   * Adds `more` bytes to the in-flight ones for a request that holds `own` already, or throws
+   * IngestBusyError. A request with nothing else in flight may go past the bound: a body larger
+   * than it could never be sent otherwise.
+   */
+  private hold(more: number, own: number): void {
+    if (this.inFlightBytes > own && this.inFlightBytes + more > this.opts.maxInFlightBytes) {
       this.metrics.refused.inc({ status: '429', why: 'busy' })
       throw new IngestBusyError(this.inFlightBytes)
     }
-    this.inFlightBytes += bytes
-    let released = false
-    return () => {
-      if (!released) this.inFlightBytes -= bytes
-      released = true
-    }
+    this.inFlightBytes += more
   }
 
   /**

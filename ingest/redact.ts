@@ -6,8 +6,9 @@
  * is read as runs of digit groups joined by up to three separators (spaces, dots, dashes of any
  * width, slashes, commas, brackets, plus signs), and each run of consecutive groups whose digits
  * together make such a number is masked, whatever its grouping. Landlines alone are held to their
- * usual shape (the area code a group of its own, groups of at least three digits), as a date
- * range's digits (2026.01.01-2026.12.31) could otherwise make one.
+ * usual shape (the area code a group of its own, groups of at least three digits; or the whole
+ * number one run, 02887654321), as a date range's digits (2026.01.01-2026.12.31) could otherwise
+ * make one.
  */
 
 /** A separator between the digit groups of one number. */
@@ -36,6 +37,14 @@ function digitsOf(group: string): string {
 }
 
 const MOBILE = /^1[3-9]\d{9}$/
+/**
+ * A landline written as one run of digits: 0, the area code (2–3 digits) and the local number
+ * (7–8), 10–12 digits in all; where the area code ends can't be seen, so any split is taken.
+ * Abroad (after 0086 or +86) the 0 is dropped. A 0 after the first 0 (00…) is a prefix or
+ * padding, not an area code.
+ */
+const LANDLINE_RUN = /^0[1-9]\d{8,10}$/
+const LANDLINE_RUN_ABROAD = /^[1-9]\d{8,10}$/
 const ID_15 = /^[1-9]\d{14}$/
 const ID_18 = /^[1-9]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$/
 
@@ -50,9 +59,11 @@ function isIdCard(d: string, whole: boolean): boolean {
  * mobile in groups must be grouped as people group one — every group of one digit, or every
  * group of three digits or more (138 0000 1234, 1380-000-1234) — or readings and lists such as
  * 血压 160/100 150/95 or 1,380,000 would read as one. A landline: its area code (0 and 2–3
- * digits; without the 0 after 86) a group of its own, then 7–8 digits in groups of three or more.
+ * digits; without the 0 after 86) a group of its own, then 7–8 digits in groups of three or more;
+ * or the whole number one group (LANDLINE_RUN). `plus`: a "+" comes right before `g[i]`, so a
+ * leading 86 is the country code, not the start of a count or an order number.
  */
-function isPhone(g: readonly string[], i: number, j: number, d: string): boolean {
+function isPhone(g: readonly string[], i: number, j: number, d: string, plus: boolean): boolean {
   const prefixed = i < j && (g[i] === '86' || g[i] === '0086')
   const k = prefixed ? i + 1 : i
   const number = prefixed ? d.slice(g[i]!.length) : k === j ? d.replace(/^(?:0086|86)(?=1[3-9]\d{9}$)/, '') : d
@@ -65,11 +76,23 @@ function isPhone(g: readonly string[], i: number, j: number, d: string): boolean
     }
     if (k === j || ones || threes) return true
   }
+  if (k === j) return isLandlineRun(prefixed ? g[i]! : '', number, plus)
   const area = g[k]!
-  if (k === j || !(prefixed ? /^[1-9]\d{1,2}$/ : /^0\d{2,3}$/).test(area)) return false
+  if (!(prefixed ? /^[1-9]\d{1,2}$/ : /^0\d{2,3}$/).test(area)) return false
   for (let x = k + 1; x <= j; x++) if (g[x]!.length < 3) return false
   const local = number.length - area.length
   return local >= 7 && local <= 8
+}
+
+/**
+ * Whether `number` (one group's digits) is a landline written whole: 0 and the rest, or after a
+ * country code — its own group (`prefix`) or the start of the number — that is 0086 or +86.
+ */
+function isLandlineRun(prefix: string, number: string, plus: boolean): boolean {
+  if (prefix !== '') return (prefix === '0086' || plus) && LANDLINE_RUN_ABROAD.test(number)
+  if (LANDLINE_RUN.test(number)) return true
+  if (number.startsWith('0086')) return LANDLINE_RUN_ABROAD.test(number.slice(4))
+  return plus && number.startsWith('86') && LANDLINE_RUN_ABROAD.test(number.slice(2))
 }
 
 /** A run of groups with its numbers masked: from each group, the longest stretch that makes one. */
@@ -97,6 +120,7 @@ function maskRun(run: string): string {
     let xOutside = false
     let d = ''
     let ones = true
+    const plus = starts[i]! > 0 && '+＋'.includes(run[starts[i]! - 1]!)
     for (let j = i; j < g.length && d.length < MAX_DIGITS; j++) {
       // Groups of one digit make only a mobile, and only with no other groups among them (see
       // isPhone): a run like "1 1 1 …" is done with after eleven groups, not eighteen.
@@ -108,7 +132,7 @@ function maskRun(run: string): string {
       if (d.length >= MIN_DIGITS && d.length <= MAX_DIGITS && (!ones || d.length === 11)) {
         if (isIdCard(x[j] ? `${d}X` : d, i === j)) [best, mask, xOutside] = [j, ID_MASK, false]
         // A phone number with an x after it (an extension: 028-87654321x801): the x stays outside.
-        else if (isPhone(g, i, j, d)) [best, mask, xOutside] = [j, PHONE_MASK, x[j]!]
+        else if (isPhone(g, i, j, d, plus)) [best, mask, xOutside] = [j, PHONE_MASK, x[j]!]
       }
       // An X ends any number.
       if (x[j]) break

@@ -87,17 +87,22 @@ export const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 const line = () => text().refine((s) => !CONTROL.test(s), 'must not hold control characters')
 const id = (max: number) => line().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
 const note = text().max(2000, 'must be at most 2,000 characters')
+/**
+ * One of `values`. Worded here, not in describeIssues: zod's issue for a value outside them
+ * carries no input, so only here can a missing field be told from a wrong one.
+ */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: (issue) => oneOfMessage(values, issue.input) })
 
 export const reportEventSchema = z
   .strictObject({
     event_id: id(64),
     report_id: id(64),
-    type: z.enum(REPORT_TYPES),
+    type: oneOf(REPORT_TYPES),
     at: instant,
     micro_grid: id(128),
-    category: z.enum(CATEGORIES).optional(),
-    channel: z.enum(CHANNELS).optional(),
-    reporter_role: z.enum(REPORTER_ROLES).optional(),
+    category: oneOf(CATEGORIES).optional(),
+    channel: oneOf(CHANNELS).optional(),
+    reporter_role: oneOf(REPORTER_ROLES).optional(),
     lat: z.number().min(-90).max(90).optional(),
     lon: z.number().min(-180).max(180).optional(),
     severity: z.number().int().min(1).max(3).optional(),
@@ -118,10 +123,10 @@ export const visitEventSchema = z.strictObject({
   at: instant,
   micro_grid: id(128),
   worker_id: id(64),
-  worker_role: z.enum(WORKER_ROLES),
+  worker_role: oneOf(WORKER_ROLES),
   household: id(64),
-  groups: z.array(z.enum(GROUPS)).max(GROUPS.length),
-  kind: z.enum(VISIT_KINDS),
+  groups: z.array(oneOf(GROUPS)).max(GROUPS.length),
+  kind: oneOf(VISIT_KINDS),
   duration_min: z.number().int().min(0).max(1440).optional(),
   follow_up: z.boolean().optional(),
   note: note.optional(),
@@ -138,6 +143,30 @@ const EXPECTED: Record<string, string> = {
   number: 'a number',
   int: 'an integer',
   boolean: 'true or false',
+}
+
+/** `must be one of …`, or `is required` when the field is missing; saying what came when it was no string at all (null, a number…). */
+function oneOfMessage(values: readonly string[], input: unknown): string {
+  if (input === undefined) return 'is required'
+  if (typeof input === 'string') return `must be one of ${values.join(', ')}`
+  const got = input === null || typeof input === 'boolean' ? String(input) : (EXPECTED[Array.isArray(input) ? 'array' : typeof input] ?? typeof input)
+  return `must be one of ${values.join(', ')} (got ${got})`
+}
+
+/**
+ * The tightest bound of this field's `too_big` (or `too_small`) issues. An integer past the
+ * safe range fails zod's own ±2^53−1 check first; the bound the sender needs is the field's.
+ */
+function tightestBound(issues: readonly z.core.$ZodIssue[], first: z.core.$ZodIssue): number | bigint | undefined {
+  let bound: number | bigint | undefined
+  const key = first.path.join('.')
+  for (const i of issues) {
+    if (i.code !== first.code || i.path.join('.') !== key) continue
+    const b = i.code === 'too_big' ? i.maximum : i.code === 'too_small' ? i.minimum : undefined
+    if (b === undefined) continue
+    if (bound === undefined || (first.code === 'too_big' ? b < bound : b > bound)) bound = b
+  }
+  return bound
 }
 
 /** A key as it may be echoed in an error: short, and only printable. */
@@ -157,9 +186,8 @@ export function describeIssues(error: z.ZodError): { field: string; error: strin
   }
   const field = issue.path.join('.')
   let message = issue.message
-  if (issue.code === 'invalid_value' && 'values' in issue) {
-    message = `must be one of ${(issue.values as unknown[]).join(', ')}`
-  } else if (issue.code === 'invalid_type') {
+  // A value outside an enum keeps the enum's own wording (oneOf), made where the input was known.
+  if (issue.code === 'invalid_type') {
     const expected = (issue as { expected: string }).expected
     const received = /received (\w+)/.exec(message)?.[1]
     if (received === 'undefined') message = 'is required'
@@ -168,7 +196,7 @@ export function describeIssues(error: z.ZodError): { field: string; error: strin
     else message = `must be ${EXPECTED[expected] ?? expected}${received ? ` (got ${received === 'null' ? 'null' : `${EXPECTED[received] ?? received}`})` : ''}`
   } else if (issue.code === 'too_small' || issue.code === 'too_big') {
     const i = issue as { origin?: string; minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean }
-    const bound = issue.code === 'too_small' ? i.minimum : i.maximum
+    const bound = tightestBound(error.issues, issue)
     const word = issue.code === 'too_small' ? 'least' : 'most'
     if (i.origin === 'array') message = `must have at ${word} ${bound} item${Number(bound) === 1 ? '' : 's'}`
     else if (i.origin === 'number' || i.origin === 'int') message = `must be at ${word} ${bound}`

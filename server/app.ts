@@ -21,7 +21,7 @@ import { adminRoutes } from './routes/admin.ts'
 import type { SlaStore } from './sla.ts'
 import type { Ingest } from '../ingest/pipeline.ts'
 import type { Registry as MetricsRegistry } from 'prom-client'
-import { ingestRoutes } from './routes/ingest.ts'
+import { ingestRoutes, REQUEST_TIMEOUT_MS } from './routes/ingest.ts'
 import { metricsRoute } from './routes/metrics.ts'
 import { errorHandler } from './routes/errors.ts'
 import { geoRoutes } from './routes/geo.ts'
@@ -152,7 +152,8 @@ export function createApp(deps: AppDeps) {
 
   app.use(errorHandler(deps.log, deps.maxBodyBytes))
 
-  const server = http.createServer(app)
+  // A stalled upload holds ingest's memory until then (Node's default: 300 s).
+  const server = http.createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, app)
   const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false, ...(deps.ioAdapter ? { adapter: deps.ioAdapter } : {}) })
   const nsp = io.of('/live')
 

@@ -62,6 +62,8 @@ export interface Config {
     spoolMaxBytes: number
     /** Request bytes in processing at once before ingest answers 429. */
     maxInFlightBytes: number
+    /** How long a request body may send nothing before ingest answers 408, ms. */
+    bodyIdleMs: number
     /** Worker threads that parse and validate request bodies (0: the main thread). */
     workers: number
     /** Event ids remembered per stream to answer resends as duplicates. */
@@ -196,6 +198,7 @@ export function loadConfig(overrides: Env = {}, env: Env = process.env): Config 
       flushMs: int(e, 'INGEST_FLUSH_MS', 100, 1, 60_000),
       spoolMaxBytes: int(e, 'INGEST_SPOOL_MAX_BYTES', 1024 ** 3, 1024 * 1024, 1024 ** 4),
       maxInFlightBytes: int(e, 'INGEST_MAX_INFLIGHT_BYTES', 128 * 1024 * 1024, 1024, 16 * 1024 ** 3),
+      bodyIdleMs: int(e, 'INGEST_BODY_IDLE_MS', 15_000, 100, 120_000),
       workers: int(e, 'INGEST_WORKERS', defaultWorkers(os.availableParallelism()), 0, 64),
       recentIds: int(e, 'INGEST_RECENT_IDS', 300_000, 1000, 50_000_000),
       retryMaxMs: int(e, 'INGEST_RETRY_MAX_MS', 30_000, 100, 600_000),

@@ -6,11 +6,24 @@ import { BodyError } from '../../ingest/parse.ts'
 import { WorkerFailedError } from '../../ingest/workers/pool.ts'
 import type { Logger } from '../log.ts'
 
+/** Counts a request refused whole, by status and why (gridpulse_ingest_refused_requests_total). */
+export type RefusalCounter = (status: number, why: string) => void
+
+/**
+ * Marks a request as ingest's: the refusals decided here (413 a body too large, 415 an unknown
+ * Content-Encoding) are counted with `count`. Other routes' requests are not ingest's to count.
+ */
+export function countRefusals(res: Response, count: RefusalCounter): void {
+  res.locals.countRefusal = count
+}
+
 export function errorHandler(log: Logger, maxBodyBytes: number) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let status = 500
     let message = 'internal error'
     let headers: Record<string, string> = {}
+    /** Why ingest refused the request, when it is ingest's to count (`countRefusals`). */
+    let refusal: string | undefined
     const e = err as { type?: string; status?: number; message?: string }
     if (err instanceof HttpError) {
       status = err.status
@@ -40,6 +53,11 @@ export function errorHandler(log: Logger, maxBodyBytes: number) {
     } else if (e?.type === 'entity.too.large') {
       status = 413
       message = `the body is larger than ${(err as { limit?: number }).limit ?? maxBodyBytes} bytes; split the batch`
+      refusal = 'body'
+    } else if (e?.type === 'encoding.unsupported') {
+      status = 415
+      message = e.message ?? `unsupported content encoding "${req.headers['content-encoding']}"`
+      refusal = 'encoding'
     } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       status = e.status
       message = e.message ?? 'bad request'
@@ -47,6 +65,7 @@ export function errorHandler(log: Logger, maxBodyBytes: number) {
       log.error('request failed', { error: String(err), stack: (err as Error)?.stack })
     }
     if (res.headersSent) return
+    if (refusal !== undefined) (res.locals.countRefusal as RefusalCounter | undefined)?.(status, refusal)
     res.status(status).set(headers).json({ error: message })
   }
 }
