@@ -111,6 +111,8 @@ export interface Admission {
    * IngestBusyError (429), still holding what it held, when the rest does not fit.
    */
   grow(total: number): void
+  /** Holds only `total` bytes when it holds more (a compressed body, once inflated, holds its size). */
+  shrink(total: number): void
   /** Gives all of it back; again is harmless. */
   release(): void
 }
@@ -221,6 +223,11 @@ export class Ingest {
         if (released || total <= held) return
         this.hold(total - held, held)
         held = total
+      },
+      shrink: (total) => {
+        if (released || total >= held) return
+        this.inFlightBytes -= held - Math.max(0, total)
+        held = Math.max(0, total)
       },
       release: () => {
         if (!released) this.inFlightBytes -= held

@@ -38,13 +38,13 @@ function digitsOf(group: string): string {
 
 const MOBILE = /^1[3-9]\d{9}$/
 /**
- * A landline written as one run of digits: 0, the area code (2–3 digits) and the local number
- * (7–8), 10–12 digits in all; where the area code ends can't be seen, so any split is taken.
- * Abroad (after 0086 or +86) the 0 is dropped. A 0 after the first 0 (00…) is a prefix or
- * padding, not an area code.
+ * A landline written as one run of digits, as the plan numbers them: 010 or 02x and 8 digits, or
+ * a 4-digit area code (0 and 3 digits from 3) and 7–8; or a mobile dialled with a 0 before it.
+ * Abroad (after 0086 or +86) the 0 is dropped. Anything else with a 0 in front (a decimal's
+ * digits, an account number) is left alone.
  */
-const LANDLINE_RUN = /^0[1-9]\d{8,10}$/
-const LANDLINE_RUN_ABROAD = /^[1-9]\d{8,10}$/
+const LANDLINE_RUN = /^0(?:(?:10|2\d)\d{8}|[3-9]\d{2}\d{7,8}|1[3-9]\d{9})$/
+const LANDLINE_RUN_ABROAD = /^(?:(?:10|2\d)\d{8}|[3-9]\d{2}\d{7,8})$/
 const ID_15 = /^[1-9]\d{14}$/
 const ID_18 = /^[1-9]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$/
 

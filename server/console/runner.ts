@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { parseScope, type Scope } from '../contracts/live.ts'
+import { parseScope, type Scope, type ScopeLevel } from '../contracts/live.ts'
 import type { Logger } from '../log.ts'
 import { chTime, sql } from '../../sql/queries.ts'
 import { checkQuery, isOfferedFormat, QueryRefused, syntaxMessage, type CheckedQuery } from './guard.ts'
@@ -60,8 +60,12 @@ function literal(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 }
 
-/** Where each level's code sits in report_state's origin, split on tabs (migration 012). */
-const ORIGIN_FIELD: Record<string, number> = { district: 6, street: 5, community: 4 }
+/**
+ * Where each level's code sits in report_state's origin, split on tabs (migration 012). A row of
+ * report_state is one insert's part of a report, filtered by its own origin: a report whose
+ * steps came from two places shows each analyst the steps from theirs (sql/README.md).
+ */
+const ORIGIN_FIELD: Record<Exclude<ScopeLevel, 'city'>, number> = { district: 6, street: 5, community: 4 }
 
 /** The row filter of each console table for a scope (the city: none). */
 export function scopeFilters(scope: Scope): Record<string, string> {

@@ -15,10 +15,10 @@ import { countRefusals } from './errors.ts'
  * link of ~1.2 Mbit/s.
  */
 export const REQUEST_TIMEOUT_MS = 120_000
-/** What a body of a declared length holds before it is read: the rest is held as it arrives. */
-const FIRST_HOLD_BYTES = 1024 * 1024
-/** An uncompressed body's hold grows in steps of this as its bytes arrive. */
+/** A chunked body's hold grows in steps of this as its bytes arrive. */
 const GROW_STEP_BYTES = 64 * 1024
+/** The encodings express.raw inflates (body-parser's read.js); any other is refused 415 unread. */
+const INFLATED = new Set(['gzip', 'deflate', 'br'])
 
 export function ingestRoutes(deps: { ingest: Ingest; isReady: () => boolean; maxBodyBytes: number }) {
   const router = express.Router()
@@ -32,6 +32,8 @@ export function ingestRoutes(deps: { ingest: Ingest; isReady: () => boolean; max
       const admission = deps.ingest.admit(hold.first)
       try {
         const body = await readBody(req, res, raw, admission, { grow: hold.grow, maxBodyBytes: deps.maxBodyBytes, idleMs: deps.ingest.bodyIdleMs, ingest: deps.ingest })
+        // Inflated, a compressed body holds what it came to, not the most it could have.
+        admission.shrink(body.length)
         if (body.length === 0) throw new HttpError(400, 'the body is empty; send a JSON object, a JSON array or NDJSON')
         const result = await deps.ingest.acceptBody(kind, body, req.headers['content-type'], { name: key.name, scope: key.scope })
         res.status(result.accepted === 0 && result.duplicates === 0 ? 400 : 200).json(result)
@@ -46,21 +48,23 @@ export function ingestRoutes(deps: { ingest: Ingest; isReady: () => boolean; max
 /**
  * What a body holds in the in-flight budget before it is read, and whether it grows as it is
  * read. A compressed one may inflate to the body limit from a few kilobytes, so it holds that
- * from the start. An uncompressed one holds what it declares, up to FIRST_HOLD_BYTES (nothing
- * when chunked), and grows as its bytes arrive (`readBody`): a stalled upload holds only what it
- * sent. One that declares more than the limit is refused unread (413) and holds little.
+ * until it is inflated. One of a declared length holds that length from the start, so a body
+ * that is let in is never refused halfway for room (a stalled one is cut off by the idle
+ * timeout). A chunked one holds its bytes as they arrive (`readBody`). One that will be refused
+ * unread — a length past the limit (413), an encoding express.raw does not know (415) — holds
+ * nothing, so it gets that answer, not a 429.
  */
 function holdFor(req: Request, maxBodyBytes: number): { first: number; grow: boolean } {
   // As body-parser reads the header: absent or "identity" is the body as sent.
-  const compressed = (req.headers['content-encoding'] || 'identity').toLowerCase() !== 'identity'
-  if (compressed) return { first: maxBodyBytes, grow: false }
+  const encoding = (req.headers['content-encoding'] || 'identity').toLowerCase()
+  if (encoding !== 'identity') return { first: INFLATED.has(encoding) ? maxBodyBytes : 0, grow: false }
   const declared = req.headers['content-length'] === undefined ? NaN : Number(req.headers['content-length'])
   if (!Number.isFinite(declared) || declared < 0) return { first: 0, grow: true }
-  return { first: Math.min(declared, FIRST_HOLD_BYTES, maxBodyBytes), grow: declared <= maxBodyBytes }
+  return { first: declared <= maxBodyBytes ? declared : 0, grow: false }
 }
 
 interface ReadOptions {
-  /** Grow the admission as bytes arrive (uncompressed bodies; a compressed one holds its worst case). */
+  /** Grow the admission as bytes arrive (chunked bodies; others hold theirs from the start). */
   grow: boolean
   maxBodyBytes: number
   /** How long the body may send nothing, ms. */

@@ -262,7 +262,7 @@ COMMENT 'Grid report lifecycle events, one row per event; read with FINAL or thr
 CREATE TABLE report_state_local ON CLUSTER '{cluster}'
 (
     `report_id` String COMMENT 'The report',
-    `origin` SimpleAggregateFunction(min, String) DEFAULT '9' COMMENT 'The event that says where and what the report is, as one sortable string: rank (0: its first reported event, 1: else its earliest event, 9: rows written before migration 012), at in ms since epoch (13 digits), the event id\'s hash (16 hex digits), then tab-separated micro_grid, grid, community, street, district, category, channel, reporter_role. Read it through report_current',
+    `origin` SimpleAggregateFunction(min, String) DEFAULT '9' COMMENT 'The event that says where and what the report is, as one sortable string: rank (0: its first reported event, 1: else its earliest event, 9: rows written before migration 012), at in ms since epoch (13 digits), the event id\'s hash (16 hex digits, for ties), then tab-separated micro_grid, grid, community, street, district, category, channel, reporter_role. Read it through report_current',
     `severity` SimpleAggregateFunction(max, UInt8) COMMENT 'Highest severity seen',
     `first_at` SimpleAggregateFunction(min, DateTime64(3, 'UTC')) COMMENT 'Earliest event of any type',
     `last_at` SimpleAggregateFunction(max, DateTime64(3, 'UTC')) COMMENT 'Latest event of any type',
@@ -282,7 +282,7 @@ COMMENT 'One row per report after merge: its lifecycle timestamps. Query with GR
 CREATE TABLE report_state ON CLUSTER '{cluster}'
 (
     `report_id` String COMMENT 'The report',
-    `origin` SimpleAggregateFunction(min, String) DEFAULT '9' COMMENT 'The event that says where and what the report is, as one sortable string: rank (0: its first reported event, 1: else its earliest event, 9: rows written before migration 012), at in ms since epoch (13 digits), the event id\'s hash (16 hex digits), then tab-separated micro_grid, grid, community, street, district, category, channel, reporter_role. Read it through report_current',
+    `origin` SimpleAggregateFunction(min, String) DEFAULT '9' COMMENT 'The event that says where and what the report is, as one sortable string: rank (0: its first reported event, 1: else its earliest event, 9: rows written before migration 012), at in ms since epoch (13 digits), the event id\'s hash (16 hex digits, for ties), then tab-separated micro_grid, grid, community, street, district, category, channel, reporter_role. Read it through report_current',
     `severity` SimpleAggregateFunction(max, UInt8) COMMENT 'Highest severity seen',
     `first_at` SimpleAggregateFunction(min, DateTime64(3, 'UTC')) COMMENT 'Earliest event of any type',
     `last_at` SimpleAggregateFunction(max, DateTime64(3, 'UTC')) COMMENT 'Latest event of any type',
@@ -631,7 +631,7 @@ COMMENT 'Households visited per unit and week; read with FINAL';
 CREATE MATERIALIZED VIEW report_state_mv ON CLUSTER '{cluster}' TO report_state_local
 AS SELECT
     report_id,
-    min(concat(if(type = 'reported', '0', '1'), leftPad(toString(greatest(0, toUnixTimestamp64Milli(at))), 13, '0'), hex(cityHash64(event_id)), '\t', micro_grid, '\t', grid, '\t', community, '\t', street, '\t', district, '\t', category, '\t', channel, '\t', reporter_role)) AS origin,
+    min(concat(if(type = 'reported', '0', '1'), leftPad(toString(greatest(0, toUnixTimestamp64Milli(at))), 13, '0'), leftPad(hex(cityHash64(event_id)), 16, '0'), '\t', micro_grid, '\t', grid, '\t', community, '\t', street, '\t', district, '\t', category, '\t', channel, '\t', reporter_role)) AS origin,
     max(severity) AS severity,
     min(at) AS first_at,
     max(at) AS last_at,
@@ -826,4 +826,4 @@ INSERT INTO schema_migrations (version, name, checksum) VALUES
     (9, 'sql_console', '1b884202a249003ed757d4ff8337bef951e5b0566d49d58a5f60e12a1c0a35c0'),
     (10, 'live_report_state_last_time', 'eb0bb96ef15215f316559bd3cb5cf8d3467d80d4f0157f5d6e7962ef0f0744ea'),
     (11, 'trends_fine_granules', '3d81144ec2af57f7a6fa2d469420df17448ce08be0fbf78ac83a08333b0fbb52'),
-    (12, 'report_origin', 'a319435c221cb5844838f510f355cd62dbcb9602617fd958bde510f03f1f2133');
+    (12, 'report_origin', 'c837fabd355864bc4da0428a25edfc7a5d07ca38e13cf0a99885a399b7d2e04e');

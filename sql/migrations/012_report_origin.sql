@@ -25,16 +25,21 @@
 --   contribution may have moved. Until that fold completes, reviews are read from report_current.
 -- Safe to run again from the start: the backfill inserts every report's state again, which min
 -- and max absorb; the column changes are IF [NOT] EXISTS.
--- Cost: one pass over report_events grouped by report (the backfill: ~7.5 min at 100M stored
--- events), then the rollups' fold from the start (25-39 min at 100M, BENCHMARKS.md), while
--- reviews are read from report_current. Stop every replica first.
+-- * Places are registry codes ([A-Za-z0-9._-]) and category, channel and reporter_role enums:
+--   no tab, so the fields after the fixed-width sort key split cleanly. `at` before 1970 sorts as
+--   1970 and the 13 digits last until 2286; ingest takes only the last 5 years.
+-- Cost: one pass over report_events grouped by report (the backfill: 446 s at 100M stored events,
+-- measured with a first form of origin, a tuple; report_state then holds every report twice until
+-- merged: 49M rows, 2.7 GiB), then the rollups' fold from the start (25-39 min at 100M,
+-- BENCHMARKS.md), while reviews are read from report_current. Stop every replica first. On a
+-- cluster, by hand: sql/cluster/README.md.
 
 DROP VIEW IF EXISTS report_state_mv;
 
 ALTER TABLE report_state
     ADD COLUMN IF NOT EXISTS origin SimpleAggregateFunction(min, String)
         DEFAULT '9'
-        COMMENT 'The event that says where and what the report is, as one sortable string: rank (0: its first reported event, 1: else its earliest event, 9: rows written before migration 012), at in ms since epoch (13 digits), the event id''s hash (16 hex digits), then tab-separated micro_grid, grid, community, street, district, category, channel, reporter_role. Read it through report_current'
+        COMMENT 'The event that says where and what the report is, as one sortable string: rank (0: its first reported event, 1: else its earliest event, 9: rows written before migration 012), at in ms since epoch (13 digits), the event id''s hash (16 hex digits, for ties), then tab-separated micro_grid, grid, community, street, district, category, channel, reporter_role. Read it through report_current'
         AFTER report_id;
 
 ALTER TABLE report_state
@@ -50,7 +55,7 @@ ALTER TABLE report_state
 CREATE MATERIALIZED VIEW report_state_mv TO report_state AS
 SELECT
     report_id,
-    min(concat(if(type = 'reported', '0', '1'), leftPad(toString(greatest(0, toUnixTimestamp64Milli(at))), 13, '0'), hex(cityHash64(event_id)),
+    min(concat(if(type = 'reported', '0', '1'), leftPad(toString(greatest(0, toUnixTimestamp64Milli(at))), 13, '0'), leftPad(hex(cityHash64(event_id)), 16, '0'),
         '\t', micro_grid, '\t', grid, '\t', community, '\t', street, '\t', district, '\t', category, '\t', channel, '\t', reporter_role)) AS origin,
     max(severity) AS severity,
     min(at) AS first_at,
@@ -68,7 +73,7 @@ GROUP BY report_id;
 INSERT INTO report_state (report_id, origin, severity, first_at, last_at, reported_at, verified_at, dispatched_at, resolved_at, closed_at, reopened_at, rejected_at)
 SELECT
     report_id,
-    min(concat(if(type = 'reported', '0', '1'), leftPad(toString(greatest(0, toUnixTimestamp64Milli(at))), 13, '0'), hex(cityHash64(event_id)),
+    min(concat(if(type = 'reported', '0', '1'), leftPad(toString(greatest(0, toUnixTimestamp64Milli(at))), 13, '0'), leftPad(hex(cityHash64(event_id)), 16, '0'),
         '\t', micro_grid, '\t', grid, '\t', community, '\t', street, '\t', district, '\t', category, '\t', channel, '\t', reporter_role)) AS origin,
     max(severity) AS severity,
     min(at) AS first_at,

@@ -1,10 +1,11 @@
 /**
  * Bounded memory under a burst: past INGEST_MAX_INFLIGHT_BYTES of request bodies in processing,
  * ingest answers 429 with Retry-After instead of queueing; what it acknowledged is stored, what
- * it refused is not, and a refused batch goes in when sent again. A body holds its room as it
- * arrives: a compressed one its worst case (the body limit) from the start, an uncompressed one
- * the bytes it sent, so a stalled upload blocks no one, and is answered 408 once it has sent
- * nothing for INGEST_BODY_IDLE_MS; a refused request shows in /metrics.
+ * it refused is not, and a refused batch goes in when sent again. A body holds its room from the
+ * start: a compressed one its worst case (the body limit) until it is inflated, one of a declared
+ * length that length; a chunked one holds the bytes it sent, so a stalled upload blocks no one.
+ * A body that sends nothing for INGEST_BODY_IDLE_MS is answered 408; one that will be refused
+ * unread (413, 415) holds nothing; a refused request shows in /metrics.
  * Fixture: the demo registry; at most 300 kB of bodies in processing at once; bodies of at most
  * 1 MiB; 2 s without a byte ends a body; 20 concurrent bodies of ~150 kB each. Uploads held
  * open are written piece by piece through node:http (fetch can't hold a body half-sent).
@@ -271,6 +272,37 @@ describe('a stalled upload', () => {
     first.abort()
     await until(() => app.ingest.inFlight === 0, 'both uploads to let their room go')
     expect((await app.post('reports', batch(10))).body.accepted).toBe(10)
+  })
+})
+
+describe('room in the bound', () => {
+  it('is not taken by a body that will be refused unread: past the limit it gets 413, an unknown encoding 415, never 429', async () => {
+    const first = holdUpload()
+    await first.write(`[${' '.repeat(240_000)}`)
+    await until(() => app.ingest.inFlight >= 240_000, 'the first upload\'s bytes to be held')
+    const stop = trickle(first, ' '.repeat(1000))
+    try {
+      expect((await send(`[${' '.repeat(MAX_BODY)}]`)).status).toBe(413)
+      expect((await send(JSON.stringify(batch(1)), { 'content-encoding': 'xz' })).status).toBe(415)
+      // A body that could go in does not fit beside it.
+      expect((await send(JSON.stringify(batch(1000)))).status).toBe(429)
+    } finally {
+      stop()
+    }
+    first.abort()
+    await until(() => app.ingest.inFlight === 0, 'the upload to let its room go')
+  })
+
+  it('shrinks to what a body came to (a compressed one, once inflated), and is let go whole', () => {
+    const admission = app.ingest.admit(MAX_BODY)
+    expect(app.ingest.inFlight).toBe(MAX_BODY)
+    admission.shrink(1234)
+    expect([admission.bytes, app.ingest.inFlight]).toEqual([1234, 1234])
+    admission.shrink(5000) // never grows by shrinking
+    expect(app.ingest.inFlight).toBe(1234)
+    admission.release()
+    admission.release()
+    expect(app.ingest.inFlight).toBe(0)
   })
 })
 

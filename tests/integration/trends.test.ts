@@ -130,7 +130,6 @@ afterAll(async () => {
 
 interface Raw {
   report_id: string
-  event_id: string
   community: string
   type: string
   at_ms: string
@@ -162,7 +161,7 @@ async function expected(period: Period, unit: string | null): Promise<Omit<Perio
   const span = typeof period === 'object' && !Array.isArray(period) ? period : undefined
   const [first, last] = span ? ['', ''] : Array.isArray(period) ? period : [period as string, period as string]
   const raw = await rows<Raw>(
-    `SELECT report_id, event_id, community, toString(type) AS type, toString(toUnixTimestamp64Milli(at)) AS at_ms, category, reporter_role FROM report_events FINAL WHERE street = {s:String}`,
+    `SELECT report_id, community, toString(type) AS type, toString(toUnixTimestamp64Milli(at)) AS at_ms, category, reporter_role FROM report_events FINAL WHERE street = {s:String}`,
     { s: STREET },
   )
   const byReport = new Map<string, Raw[]>()
@@ -174,8 +173,9 @@ async function expected(period: Period, unit: string | null): Promise<Omit<Perio
   const verifyMin: number[] = []
   const resolveMin: number[] = []
   for (const evs of byReport.values()) {
-    // The report's first `reported` event (ties by event id) places it and says what it is; without one, its earliest event places it.
-    const earliest = [...evs].sort((a, b) => Number(a.type !== 'reported') - Number(b.type !== 'reported') || Number(a.at_ms) - Number(b.at_ms) || (a.event_id < b.event_id ? -1 : 1))[0]!
+    // The report's first `reported` event places it and says what it is; without one, its earliest event places it. (No two
+    // events of a report here share a millisecond: the store breaks such ties by a hash of the event id.)
+    const earliest = [...evs].sort((a, b) => Number(a.type !== 'reported') - Number(b.type !== 'reported') || Number(a.at_ms) - Number(b.at_ms))[0]!
     if (unit !== null && earliest.community !== unit) continue
     const times = (type: string) => evs.filter((e) => e.type === type).map((e) => Number(e.at_ms))
     const first_ = (type: string) => (times(type).length ? Math.min(...times(type)) : undefined)

@@ -33,7 +33,7 @@ describe('redaction of personal numbers in notes', () => {
   })
 
   it('masks a landline written as one run of digits: 0, the area code and the local number, or after +86 / 0086', () => {
-    for (const n of ['02887654321', '075512345678', '01012345678', '0287654321', '+862887654321', '+8675512345678', '＋862887654321', '00862887654321', '+86 2887654321', '0086-2887654321', '０２８８７６５４３２１']) {
+    for (const n of ['02887654321', '075512345678', '01012345678', '07551234567', '013800001234', '+862887654321', '+8675512345678', '＋862887654321', '00862887654321', '+86 2887654321', '0086-2887654321', '０２８８７６５４３２１']) {
       expect(redact(`座机${n}。`), n).toBe(`座机${PHONE_MASK}。`)
     }
     expect(redact('座机02887654321')).toBe(`座机${PHONE_MASK}`)
@@ -43,7 +43,7 @@ describe('redaction of personal numbers in notes', () => {
   })
 
   it('leaves runs of digits that are no landline alone: too short or long, no 0 before the area code, a bare 86', () => {
-    for (const text of ['编号 028876543', '编号 0288765432101', '单号 00012345678', '流水 2887654321', '单号 862887654321', '金额 1002887654321 分', '批次 0028876543']) {
+    for (const text of ['编号 0287654321', '余额 0.0123456789', '户号 0123456789012', '编号 0288765432101', '单号 00012345678', '流水 2887654321', '单号 862887654321', '金额 1002887654321 分', '批次 0028876543']) {
       expect(redact(text), text).toBe(text)
     }
   })
