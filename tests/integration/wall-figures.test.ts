@@ -102,7 +102,7 @@ describe('the wall against SQL over the raw events', () => {
               countIf(rep >= {since:DateTime64(3, 'UTC')}) AS reported,
               countIf(res >= {since:DateTime64(3, 'UTC')}) AS resolved,
               countIf(res >= {since:DateTime64(3, 'UTC')} AND rep IS NOT NULL AND dateDiff('second', rep, res) <= 60 * transform(cat, {cats:Array(String)}, {mins:Array(UInt32)}, 0)) AS on_time
-       FROM (SELECT report_id, any(community) AS community, maxIf(category, type = 'reported') AS cat,
+       FROM (SELECT report_id, argMin(community, (type != 'reported', at)) AS community, argMinIf(category, at, type = 'reported') AS cat,
                     minIf(toNullable(at), type = 'reported') AS rep, maxIf(toNullable(at), type = 'resolved') AS res
              FROM report_events FINAL WHERE street = {street:String} GROUP BY report_id)
        GROUP BY community`,
