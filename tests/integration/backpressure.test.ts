@@ -14,6 +14,7 @@ import http from 'node:http'
 import { gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { INGEST_KEY, startTestApp, type TestApp } from '../support/app.ts'
+import { scrapeMetrics } from '../support/metrics.ts'
 
 const MAX_INFLIGHT = 300_000
 const MAX_BODY = 1024 * 1024
@@ -143,17 +144,7 @@ async function until(pred: () => boolean, what: string): Promise<void> {
   }
 }
 
-async function metrics(): Promise<Map<string, number>> {
-  const res = await fetch(`${app.url}/metrics`)
-  expect(res.status).toBe(200)
-  const out = new Map<string, number>()
-  for (const line of (await res.text()).split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const i = line.lastIndexOf(' ')
-    out.set(line.slice(0, i), Number(line.slice(i + 1)))
-  }
-  return out
-}
+const metrics = () => scrapeMetrics(app.url)
 
 const refusedSeries = (status: number, why: string) => `gridpulse_ingest_refused_requests_total{status="${status}",why="${why}"}`
 

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../support/app.ts'
+import { scrapeMetrics } from '../support/metrics.ts'
 
 const TOKEN = 'metrics-token-0123456789'
 let app: TestApp
@@ -18,17 +19,7 @@ afterAll(async () => {
   await app?.stopAndClean()
 })
 
-async function metrics(): Promise<Map<string, number>> {
-  const res = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
-  expect(res.status).toBe(200)
-  const out = new Map<string, number>()
-  for (const line of (await res.text()).split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const i = line.lastIndexOf(' ')
-    out.set(line.slice(0, i), Number(line.slice(i + 1)))
-  }
-  return out
-}
+const metrics = () => scrapeMetrics(app.url, TOKEN)
 
 describe('/metrics', () => {
   it('answers only to the metrics token', async () => {

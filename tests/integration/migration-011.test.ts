@@ -5,15 +5,13 @@
  * completes when started again. Fixture: empty embedded stores migrated to 010, with rollup rows
  * written directly (sums, categories and histograms) over the last two UTC days.
  */
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStore, type Store } from '../../sql/store.ts'
+import type { Store } from '../../sql/store.ts'
 import { migrate, readMigrations, splitStatements } from '../../sql/migrate.ts'
+import { storeMigratedTo, type MigratedStore } from '../support/migrated-store.ts'
 
+let shared: MigratedStore
 let store: Store
-let dir: string
 const ELEVEN = readMigrations().find((m) => m.version === 11)!
 /** The migrations up to this one: the later ones are tested on their own. */
 const UP_TO_11 = readMigrations().filter((m) => m.version <= 11)
@@ -27,10 +25,9 @@ const MONTHLY_SUMS = `SELECT level, parent, unit, toString(month) AS month, toIn
   FROM trends_monthly GROUP BY level, parent, unit, month ORDER BY level, parent, unit, month`
 
 /** A store at migration 010 holding rollup rows: partial sums, several per unit and period (unmerged), two UTC days, two levels. */
-async function storeAt010(): Promise<{ store: Store; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-migration-011-'))
-  const store = await createStore({ dataDir: dir })
-  await migrate(store.admin, readMigrations().filter((m) => m.version <= 10))
+async function storeAt010(): Promise<MigratedStore> {
+  const at = await storeMigratedTo(10)
+  const store = at.store
   await store.admin.command({
     query: `INSERT INTO trends_hourly (level, parent, hour, unit, reported, categories, closed, resolve_hist)
       SELECT if(number % 2 = 0, 'district', 'street'), if(number % 2 = 0, '', 'd1'), toStartOfDay(now(), 'UTC') - toIntervalHour(20) + toIntervalHour(number % 30),
@@ -41,20 +38,15 @@ async function storeAt010(): Promise<{ store: Store; dir: string }> {
     query: `INSERT INTO trends_monthly (level, parent, month, unit, reported, verify_hist)
       SELECT 'district', '', toStartOfMonth(today()) - toIntervalMonth(number % 2), 'd1', 1, map(toUInt16(50 + number % 3), 2) FROM numbers(10)`,
   })
-  return { store, dir }
+  return at
 }
 
 beforeAll(async () => {
-  ;({ store, dir } = await storeAt010())
+  shared = await storeAt010()
+  store = shared.store
 })
-let closed = false
 /** One embedded store per process: the shared one is closed before the test that makes its own. */
-async function closeShared(): Promise<void> {
-  if (closed) return
-  closed = true
-  await store.close()
-  fs.rmSync(dir, { recursive: true, force: true })
-}
+const closeShared = () => shared.remove()
 afterAll(closeShared)
 
 describe('migration 011', () => {
@@ -93,7 +85,7 @@ describe('migration 011', () => {
     await closeShared()
     for (let stop = 1; stop < statements.length; stop++) {
       const label = `stopped after statement ${stop}: ${statements[stop - 1]!.split('\n')[0]}`
-      let at: Awaited<ReturnType<typeof storeAt010>> | undefined
+      let at: MigratedStore | undefined
       try {
         at = await storeAt010()
         const [hourly, monthly] = [await rows(HOURLY_SUMS, at.store), await rows(MONTHLY_SUMS, at.store)]
@@ -112,8 +104,7 @@ describe('migration 011', () => {
           expect(await rows(`SELECT toInt32(sum(reported)) AS n FROM ${table} WHERE unit = 'g1'`, at.store), `${label}: ${table}`).toEqual([{ n: 1 }])
         }
       } finally {
-        await at?.store.close()
-        if (at) fs.rmSync(at.dir, { recursive: true, force: true })
+        await at?.remove()
       }
     }
   })

@@ -6,16 +6,14 @@
  * when started again. Fixture: an embedded store migrated to 011, with report events whose
  * later steps carry other places and roles — the cases a max over events got wrong.
  */
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStore, type Store } from '../../sql/store.ts'
+import type { Store } from '../../sql/store.ts'
 import { migrate, readMigrations, splitStatements } from '../../sql/migrate.ts'
+import { storeMigratedTo, type MigratedStore } from '../support/migrated-store.ts'
 
 const TWELVE = readMigrations().find((m) => m.version === 12)!
+let shared: MigratedStore
 let store: Store
-let dir: string
 
 const rows = async <T>(query: string, on = store): Promise<T[]> => (await on.admin.query({ query, format: 'JSONEachRow' })).json<T>()
 const CURRENT = `SELECT report_id, micro_grid, grid, community, street, district, category, channel, reporter_role,
@@ -70,25 +68,19 @@ const EXPECTED = [
 ]
 
 /** A store at migration 011 holding EVENTS (report_state filled by 011's view) and a rollup state. */
-async function storeAt011(): Promise<{ store: Store; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridpulse-migration-012-'))
-  const store = await createStore({ dataDir: dir })
-  await migrate(store.admin, readMigrations().filter((m) => m.version <= 11))
-  await store.admin.insert({ table: 'report_events', values: EVENTS, format: 'JSONEachRow' })
-  await store.admin.insert({ table: 'rollup_state', values: [{ name: 'trends', through: '2026-11-05 00:00:00.000', tz: 'Asia/Shanghai', sla: '{}', version: 7 }], format: 'JSONEachRow' })
-  return { store, dir }
+async function storeAt011(): Promise<MigratedStore> {
+  const at = await storeMigratedTo(11)
+  await at.store.admin.insert({ table: 'report_events', values: EVENTS, format: 'JSONEachRow' })
+  await at.store.admin.insert({ table: 'rollup_state', values: [{ name: 'trends', through: '2026-11-05 00:00:00.000', tz: 'Asia/Shanghai', sla: '{}', version: 7 }], format: 'JSONEachRow' })
+  return at
 }
 
 beforeAll(async () => {
-  ;({ store, dir } = await storeAt011())
+  shared = await storeAt011()
+  store = shared.store
 })
-let closed = false
-async function closeShared(): Promise<void> {
-  if (closed) return
-  closed = true
-  await store.close()
-  fs.rmSync(dir, { recursive: true, force: true })
-}
+/** One embedded store per process: the shared one is closed before the test that makes its own. */
+const closeShared = () => shared.remove()
 afterAll(closeShared)
 
 describe('migration 012', () => {
@@ -135,7 +127,7 @@ describe('migration 012', () => {
     await closeShared()
     for (let stop = 1; stop < statements.length; stop++) {
       const label = `stopped after statement ${stop}: ${statements[stop - 1]!.split('\n')[0]}`
-      let at: Awaited<ReturnType<typeof storeAt011>> | undefined
+      let at: MigratedStore | undefined
       try {
         at = await storeAt011()
         for (const x of statements.slice(0, stop)) await at.store.admin.command({ query: x })
@@ -143,8 +135,7 @@ describe('migration 012', () => {
         expect(await rows(CURRENT, at.store), label).toEqual(EXPECTED)
         expect(await rows('SELECT * FROM rollup_state', at.store), label).toEqual([])
       } finally {
-        await at?.store.close()
-        if (at) fs.rmSync(at.dir, { recursive: true, force: true })
+        await at?.remove()
       }
     }
   })

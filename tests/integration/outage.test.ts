@@ -11,6 +11,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../support/app.ts'
+import { scrapeMetrics } from '../support/metrics.ts'
 import { eventually } from '../support/processes.ts'
 import { chTime, sql } from '../../sql/queries.ts'
 
@@ -26,9 +27,7 @@ function batch(n: number, note = '') {
 }
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${app.url}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{stream="reports"}`))
-  return line ? Number(line.split(' ').pop()) : NaN
+  return (await scrapeMetrics(app.url)).get(`${name}{stream="reports"}`) ?? NaN
 }
 
 async function storedCounts(ids: string[]): Promise<Map<string, number>> {
