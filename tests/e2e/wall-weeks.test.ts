@@ -224,8 +224,9 @@ describe('a wall left on for weeks', () => {
     expect((await app.post('reports', report())).body.accepted).toBe(1)
     await expect.poll(() => reportedKpi(page), { timeout: 10_000 }).toBe(served + 1)
     // The socket's drop itself may log a failed reconnect attempt, or a request the stopping server
-    // reset; nothing else may.
-    expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|WebSocket connection/.test(e))).toEqual([])
+    // reset or cut off before it connected (Chromium says ERR_SOCKET_NOT_CONNECTED when the server
+    // closes as the request goes out: seen once in CI); nothing else may.
+    expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_SOCKET_NOT_CONNECTED|WebSocket connection/.test(e))).toEqual([])
     await page.close()
   })
 })
